@@ -1,0 +1,107 @@
+import path from "path";
+import { DataSource } from "typeorm";
+import { createDialect } from "./capture/createDialect";
+import { CaptureDialect } from "./capture/dialect";
+import { Durability, Shipper } from "./capture/shipper";
+import { wrapSqliteAutocommitWrites } from "./capture/sqliteAutocommit";
+import { ChangelogSubscriber } from "./capture/subscriber";
+import { entityTables } from "./capture/tables";
+import { JournalWriter } from "./journal/writer";
+import { DatabaseSchema } from "./journal/types";
+
+export interface ChangelogOptions {
+  /** The backup store; default env BACKUP_DIR, else ./snapshots. */
+  dir?: string;
+  /** See Durability; default "group". */
+  durability?: Durability;
+  /** How long "group" durability waits to batch commits; default 20 ms. */
+  groupWindowMs?: number;
+  /** Tables to capture; default every entity and junction table of the DataSource. */
+  tables?: string[];
+  /** How often to look for commits made by other processes; default 1000 ms. */
+  pollMs?: number;
+  /** Journal segment size before rotation; default 64 MiB. */
+  segmentBytes?: number;
+  /** Called when shipping fails in the background; default: print to stderr. */
+  onError?: (error: unknown) => void;
+}
+
+export interface Changelog {
+  readonly dir: string;
+  readonly schema: DatabaseSchema;
+  /** Sequence number of the last transaction in the journal. */
+  readonly lastSeq: number;
+  /** Resolves once every change committed before the call is in the journal and on disk. */
+  flush(): Promise<void>;
+  /** Ships what is left, stops capture bookkeeping and releases the journal. */
+  close(): Promise<void>;
+}
+
+export function resolveStoreDir(dir?: string): string {
+  return path.resolve(dir ?? process.env.BACKUP_DIR ?? "snapshots");
+}
+
+/**
+ * The one call an app makes at start-up, after dataSource.initialize().
+ * Installs the capture in the database (idempotent; brings triggers up to
+ * date with the tables' current columns), opens and recovers the journal,
+ * ships changes a previous run committed but did not ship, and from then on
+ * ships every commit.
+ */
+export async function attachChangelog(dataSource: DataSource, options: ChangelogOptions = {}): Promise<Changelog> {
+  const dir = resolveStoreDir(options.dir);
+  const dialect: CaptureDialect = await createDialect(dataSource);
+  const tables = options.tables ?? entityTables(dataSource);
+  const schema = await dialect.readSchema(tables);
+  const writer = JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes });
+  try {
+    await dialect.install(schema);
+    if ((await dialect.headSeq()) < writer.lastSeq) {
+      process.stderr.write(`stocktake-backup: the database is behind the journal (seq ${await dialect.headSeq()} < ${writer.lastSeq}); ` +
+        "new transactions continue after the journal\n");
+      await dialect.advanceHead(writer.lastSeq);
+    }
+    await dialect.sealOrphans();
+  } catch (error) {
+    writer.close();
+    await dialect.close();
+    throw error;
+  }
+
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`stocktake-backup: shipping failed: ${String(error)}\n`));
+  const shipper = new Shipper(dialect, writer, {
+    durability: options.durability ?? "group",
+    groupWindowMs: options.groupWindowMs ?? 20,
+    batchFrames: 1000,
+    pruneEvery: 1000,
+  }, onError);
+  await shipper.drain();
+
+  const subscriber = new ChangelogSubscriber(dialect.engine === "sqlite", () => shipper.kick());
+  dataSource.subscribers.push(subscriber);
+  if (dialect.engine === "sqlite") wrapSqliteAutocommitWrites(dataSource);
+  const poll = setInterval(() => shipper.kick(), options.pollMs ?? 1000);
+  poll.unref();
+
+  let closed = false;
+  return {
+    dir,
+    schema,
+    get lastSeq() { return writer.lastSeq; },
+    flush: () => shipper.flush(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      const index = dataSource.subscribers.indexOf(subscriber);
+      if (index >= 0) dataSource.subscribers.splice(index, 1);
+      await shipper.stop();
+      try {
+        if (dataSource.isInitialized) await shipper.drain();
+      } finally {
+        writer.close();
+        await dialect.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { DataSource } from "typeorm";
+import { DatabaseSchema, Frame, Row } from "../journal/types";
+import { BackupError } from "../errors";
+
+/**
+ * What capture needs from a database engine. Everything engine-specific
+ * (trigger SQL, value encoding, the catalog) lives behind this interface, so
+ * the shipper, the journal and replay are the same for every engine.
+ */
+export interface CaptureDialect {
+  readonly engine: DatabaseSchema["engine"];
+  /** Tables, columns and primary keys of the given tables, from the catalog. */
+  readSchema(tables: string[]): Promise<DatabaseSchema>;
+  /** Creates the plugin's tables and the capture triggers; idempotent. */
+  install(schema: DatabaseSchema): Promise<void>;
+  /**
+   * Seals rows that were committed without a sequence number (SQLite: a
+   * commit that bypassed the plugin's hook). A no-op where the database seals.
+   */
+  sealOrphans(): Promise<void>;
+  /** Whole committed transactions with seq > afterSeq, in order, at most `limit`. */
+  readCommitted(afterSeq: number, limit: number): Promise<Frame[]>;
+  /** The sequence number of the last committed transaction, as the database knows it. */
+  headSeq(): Promise<number>;
+  /**
+   * Moves the database's sequence forward to `seq` when it is behind the
+   * journal (the database was restored from an older copy, or lost its last
+   * commits): new transactions must never reuse a number the journal holds.
+   */
+  advanceHead(seq: number): Promise<void>;
+  /** Deletes outbox rows of transactions up to and including `seq`. */
+  prune(seq: number): Promise<void>;
+  /** Every row of a table in canonical form, ordered by primary key. */
+  dumpTable(table: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export const PLUGIN_TABLE_PREFIX = "_changelog_";
+
+export function engineOf(dataSource: DataSource): DatabaseSchema["engine"] {
+  const type = dataSource.options.type;
+  if (type === "sqlite" || type === "better-sqlite3") return "sqlite";
+  if (type === "postgres") return "postgres";
+  throw new BackupError("BAD_INPUT", `unsupported TypeORM driver "${type}"`, "stocktake-backup supports the sqlite, better-sqlite3 and postgres drivers");
+}

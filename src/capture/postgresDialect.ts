@@ -1,0 +1,149 @@
+import { DataSource } from "typeorm";
+import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
+import { CaptureDialect } from "./dialect";
+import { framesFromOutbox, OutboxRow } from "./outbox";
+import { parsePgRow } from "./pgRecord";
+
+/**
+ * PostgreSQL capture. One generic row trigger copies the row text into
+ * _changelog_outbox, tagged with the transaction id. A deferred constraint
+ * trigger runs once per transaction just before COMMIT: it takes the next
+ * sequence number from the one-row head (whose row lock is held until the
+ * commit ends, so concurrent committers queue there and sequence order is
+ * commit order, without gaps) and records (seq, txid, commit time).
+ * A rollback removes outbox rows and sequence number together.
+ */
+const INSTALL = [
+  "CREATE TABLE IF NOT EXISTS _changelog_head (id int PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, at timestamptz NOT NULL)",
+  "INSERT INTO _changelog_head (id, seq, at) VALUES (1, 0, 'epoch') ON CONFLICT DO NOTHING",
+  "CREATE TABLE IF NOT EXISTS _changelog_tx (seq bigint PRIMARY KEY, txid bigint NOT NULL, at timestamptz NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS _changelog_outbox (id bigserial PRIMARY KEY, txid bigint NOT NULL DEFAULT txid_current(), " +
+    "tbl text NOT NULL, op text NOT NULL, old text, new text)",
+  "CREATE INDEX IF NOT EXISTS _changelog_outbox_txid ON _changelog_outbox (txid)",
+  `CREATE OR REPLACE FUNCTION _changelog_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO _changelog_outbox (tbl, op, old, new) VALUES (TG_TABLE_NAME, left(TG_OP, 1),
+       CASE WHEN TG_OP <> 'INSERT' THEN OLD::text END, CASE WHEN TG_OP <> 'DELETE' THEN NEW::text END);
+     RETURN NULL;
+   END $$`,
+  // TRUNCATE fires no row triggers: record every row it is about to remove.
+  `CREATE OR REPLACE FUNCTION _changelog_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     EXECUTE format('INSERT INTO _changelog_outbox (tbl, op, old) SELECT %L, ''D'', t::text FROM %I.%I t',
+       TG_TABLE_NAME, TG_TABLE_SCHEMA, TG_TABLE_NAME);
+     RETURN NULL;
+   END $$`,
+  `CREATE OR REPLACE FUNCTION _changelog_seal() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE s bigint; t timestamptz;
+   BEGIN
+     IF current_setting('changelog.sealed_txid', true) = txid_current()::text THEN RETURN NULL; END IF;
+     UPDATE _changelog_head SET seq = seq + 1, at = greatest(clock_timestamp(), at) RETURNING seq, at INTO s, t;
+     INSERT INTO _changelog_tx (seq, txid, at) VALUES (s, txid_current(), t);
+     PERFORM set_config('changelog.sealed_txid', txid_current()::text, true);
+     RETURN NULL;
+   END $$`,
+  "DROP TRIGGER IF EXISTS _changelog_seal ON _changelog_outbox",
+  "CREATE CONSTRAINT TRIGGER _changelog_seal AFTER INSERT ON _changelog_outbox DEFERRABLE INITIALLY DEFERRED " +
+    "FOR EACH ROW EXECUTE FUNCTION _changelog_seal()",
+];
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function triggerSql(table: TableSchema): string[] {
+  const t = ident(table.name);
+  return [
+    `DROP TRIGGER IF EXISTS _changelog_capture ON ${t}`,
+    `CREATE TRIGGER _changelog_capture AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION _changelog_capture()`,
+    `DROP TRIGGER IF EXISTS _changelog_truncate ON ${t}`,
+    `CREATE TRIGGER _changelog_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION _changelog_truncate()`,
+  ];
+}
+
+export class PostgresDialect implements CaptureDialect {
+  readonly engine = "postgres" as const;
+  private schema: DatabaseSchema | null = null;
+
+  constructor(private readonly db: DataSource) {}
+
+  async readSchema(tables: string[]): Promise<DatabaseSchema> {
+    const columns: { tbl: string; name: string; type: string; nullable: boolean }[] = await this.db.query(
+      `SELECT c.relname AS tbl, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY c.relname, a.attnum`, [tables]);
+    const keys: { tbl: string; name: string }[] = await this.db.query(
+      `SELECT c.relname AS tbl, a.attname AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+       WHERE i.indisprimary AND n.nspname = current_schema() AND c.relname = ANY($1)
+       ORDER BY c.relname, k.ord`, [tables]);
+    const result: TableSchema[] = tables.map((name) => {
+      const cols = columns.filter((c) => c.tbl === name).map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
+      const pk = keys.filter((k) => k.tbl === name).map((k) => k.name);
+      return { name, columns: cols, primaryKey: pk.length ? pk : cols.map((c) => c.name) };
+    });
+    return { engine: "postgres", tables: result };
+  }
+
+  async install(schema: DatabaseSchema): Promise<void> {
+    this.schema = schema;
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      // Two processes attaching at once must not interleave their DDL.
+      await runner.query("SELECT pg_advisory_xact_lock(hashtext('stocktake-backup install'))");
+      for (const sql of [...INSTALL, ...schema.tables.flatMap(triggerSql)]) await runner.query(sql);
+      await runner.commitTransaction();
+    } catch (error) {
+      await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async sealOrphans(): Promise<void> {
+    // The database seals every transaction itself.
+  }
+
+  async readCommitted(afterSeq: number, limit: number): Promise<Frame[]> {
+    const rows: OutboxRow[] = await this.db.query(
+      `WITH t AS (SELECT seq, txid, at FROM _changelog_tx WHERE seq > $1 ORDER BY seq LIMIT $2)
+       SELECT t.seq, floor(extract(epoch FROM t.at) * 1000)::float8 AS at, o.tbl, o.op, o.old, o.new
+       FROM t JOIN _changelog_outbox o ON o.txid = t.txid ORDER BY t.seq, o.id`, [afterSeq, limit]);
+    return framesFromOutbox(rows, this.requireSchema(), parsePgRow);
+  }
+
+  async headSeq(): Promise<number> {
+    const rows: { seq: string }[] = await this.db.query("SELECT seq FROM _changelog_head");
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  async advanceHead(seq: number): Promise<void> {
+    await this.db.query("UPDATE _changelog_head SET seq = $1 WHERE seq < $1", [seq]);
+  }
+
+  async prune(seq: number): Promise<void> {
+    await this.db.query("DELETE FROM _changelog_outbox o USING _changelog_tx t WHERE o.txid = t.txid AND t.seq <= $1", [seq]);
+    await this.db.query("DELETE FROM _changelog_tx WHERE seq <= $1", [seq]);
+  }
+
+  async dumpTable(table: string): Promise<Row[]> {
+    const t = this.requireSchema().tables.find((x) => x.name === table);
+    if (!t) throw new Error(`table ${table} is not captured`);
+    const rows: { r: string }[] = await this.db.query(
+      `SELECT _cl::text AS r FROM ${ident(table)} AS _cl ORDER BY ${t.primaryKey.map((c) => `_cl.${ident(c)}`).join(", ")}`);
+    return rows.map((x) => parsePgRow(x.r, t));
+  }
+
+  async close(): Promise<void> {}
+
+  private requireSchema(): DatabaseSchema {
+    if (!this.schema) throw new Error("capture schema not installed");
+    return this.schema;
+  }
+}

@@ -1,0 +1,49 @@
+import { ColumnValue, Row } from "../journal/types";
+
+/**
+ * SQLite rows travel from the triggers to the shipper as JSON objects built by
+ * json_object(). Plain JSON would lose three things, so those are tagged:
+ * - blobs ({"$b": hex}): json_object refuses blobs;
+ * - integers beyond 2^53 ({"$i": text}): JavaScript numbers cannot hold them;
+ * - reals: json_object prints 15 significant digits, so the value is printed
+ *   with CAST(… AS TEXT), which round-trips, and embedded with json();
+ *   infinities, which JSON cannot spell, are tagged ({"$r": text}).
+ * The same expression serves live dumps, so capture and comparison agree.
+ */
+export function sqliteValueSql(ref: string): string {
+  return `CASE typeof(${ref})` +
+    ` WHEN 'integer' THEN CASE WHEN ${ref} BETWEEN -9007199254740991 AND 9007199254740991 THEN ${ref} ELSE json_object('$i', CAST(${ref} AS TEXT)) END` +
+    ` WHEN 'real' THEN CASE WHEN abs(${ref}) <= 1.7976931348623157e308 THEN json(CAST(${ref} AS TEXT)) ELSE json_object('$r', CAST(${ref} AS TEXT)) END` +
+    ` WHEN 'blob' THEN json_object('$b', hex(${ref}))` +
+    ` ELSE ${ref} END`;
+}
+
+export function quoteSqliteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteSqliteString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** json_object('col', <value>, …) for a row reference such as NEW, OLD or a table alias. */
+export function sqliteRowJsonSql(rowRef: string, columns: string[]): string {
+  const pairs = columns.map((c) => `${quoteSqliteString(c)}, ${sqliteValueSql(`${rowRef}.${quoteSqliteIdent(c)}`)}`);
+  return `json_object(${pairs.join(", ")})`;
+}
+
+function untag(value: unknown): ColumnValue {
+  if (value === null || typeof value !== "object") return value as ColumnValue;
+  const tagged = value as Record<string, string>;
+  if ("$b" in tagged) return Buffer.from(tagged.$b, "hex");
+  if ("$i" in tagged) return BigInt(tagged.$i);
+  if ("$r" in tagged) return Number(tagged.$r.replace("Inf", "Infinity"));
+  throw new Error(`unexpected JSON value in captured row: ${JSON.stringify(value)}`);
+}
+
+export function parseSqliteRowJson(json: string): Row {
+  const parsed = JSON.parse(json) as Record<string, unknown>;
+  const row: Row = {};
+  for (const [column, value] of Object.entries(parsed)) row[column] = untag(value);
+  return row;
+}

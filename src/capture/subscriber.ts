@@ -1,0 +1,38 @@
+import { EntitySubscriberInterface, QueryRunner, TransactionCommitEvent } from "typeorm";
+import { AfterQueryEvent } from "typeorm/subscriber/event/QueryEvent";
+import { SQLITE_SEAL_SQL } from "./sqliteDialect";
+import { isPluginStatement, isWriteStatement } from "./statements";
+
+/** TypeORM keeps the nesting depth protected; savepoints make it > 1. */
+function depthOf(runner: QueryRunner): number {
+  return (runner as unknown as { transactionDepth: number }).transactionDepth;
+}
+
+/**
+ * The plugin's face inside the app: TypeORM calls it at every transaction
+ * boundary and after every query. The rows themselves are recorded by the
+ * database triggers; this subscriber tells when they are committed.
+ */
+export class ChangelogSubscriber implements EntitySubscriberInterface {
+  constructor(
+    private readonly sealsInApp: boolean,
+    private readonly onCommit: () => void,
+  ) {}
+
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    // Only the outermost COMMIT ends the transaction; an inner one releases a savepoint.
+    if (this.sealsInApp && depthOf(event.queryRunner) === 1) {
+      await event.queryRunner.query(SQLITE_SEAL_SQL, [Date.now()]);
+    }
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    if (depthOf(event.queryRunner) === 0) this.onCommit();
+  }
+
+  /** A write outside any transaction committed on its own (PostgreSQL autocommit). */
+  afterQuery(event: AfterQueryEvent<unknown>): void {
+    if (!event.success || event.queryRunner.isTransactionActive) return;
+    if (isWriteStatement(event.query) && !isPluginStatement(event.query)) this.onCommit();
+  }
+}
