@@ -53,17 +53,23 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
   const dialect: CaptureDialect = await createDialect(dataSource);
   const tables = options.tables ?? entityTables(dataSource);
   const schema = await dialect.readSchema(tables);
-  const writer = JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes });
+  // The journal lock is taken before the database is touched: a second writer stops here.
+  let writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes });
   try {
     await dialect.install(schema);
-    if ((await dialect.headSeq()) < writer.lastSeq) {
-      process.stderr.write(`stocktake-backup: the database is behind the journal (seq ${await dialect.headSeq()} < ${writer.lastSeq}); ` +
+    await dialect.sealOrphans();
+    const head = await dialect.headSeq();
+    if (head < writer.lastSeq) {
+      process.stderr.write(`stocktake-backup: the database is behind the journal (seq ${head} < ${writer.lastSeq}); ` +
         "new transactions continue after the journal\n");
       await dialect.advanceHead(writer.lastSeq);
+    } else if (writer.lastSeq === 0 && head > 0) {
+      // A new store for a database whose changelog is under way: start where the outbox starts.
+      await writer.close();
+      writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes, firstSeq: await dialect.firstUnshippedSeq() });
     }
-    await dialect.sealOrphans();
   } catch (error) {
-    writer.close();
+    await writer.close();
     await dialect.close();
     throw error;
   }
@@ -99,7 +105,7 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
       try {
         if (dataSource.isInitialized) await shipper.drain();
       } finally {
-        writer.close();
+        await writer.close();
         await dialect.close();
       }
     },

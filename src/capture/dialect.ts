@@ -22,6 +22,8 @@ export interface CaptureDialect {
   readCommitted(afterSeq: number, limit: number): Promise<Frame[]>;
   /** The sequence number of the last committed transaction, as the database knows it. */
   headSeq(): Promise<number>;
+  /** The first sequence number still waiting in the outbox, else head + 1. */
+  firstUnshippedSeq(): Promise<number>;
   /**
    * Moves the database's sequence forward to `seq` when it is behind the
    * journal (the database was restored from an older copy, or lost its last

@@ -123,6 +123,12 @@ export class PostgresDialect implements CaptureDialect {
     return Number(rows[0]?.seq ?? 0);
   }
 
+  async firstUnshippedSeq(): Promise<number> {
+    const rows: { seq: number | string | null }[] = await this.db.query(
+      "SELECT coalesce((SELECT min(seq) FROM _changelog_tx), (SELECT seq + 1 FROM _changelog_head)) AS seq");
+    return Number(rows[0]?.seq ?? 1);
+  }
+
   async advanceHead(seq: number): Promise<void> {
     await this.db.query("UPDATE _changelog_head SET seq = $1 WHERE seq < $1", [seq]);
   }

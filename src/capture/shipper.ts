@@ -1,3 +1,4 @@
+import { Frame } from "../journal/types";
 import { CaptureDialect } from "./dialect";
 
 /**
@@ -20,8 +21,8 @@ export type Durability = "commit" | "group" | "off";
 
 export interface JournalSink {
   readonly lastSeq: number;
-  append(frames: import("../journal/types").Frame[]): number;
-  sync(): void;
+  append(frames: readonly Frame[]): number | Promise<number>;
+  sync(): void | Promise<void>;
 }
 
 export interface ShipperOptions {
@@ -37,7 +38,6 @@ export class Shipper {
   private running: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private unpruned = 0;
-  private failure: unknown = null;
 
   constructor(
     private readonly dialect: CaptureDialect,
@@ -78,17 +78,17 @@ export class Shipper {
     for (;;) {
       const frames = await this.dialect.readCommitted(this.journal.lastSeq, this.options.batchFrames);
       if (frames.length === 0) break;
-      appended += this.journal.append(frames);
+      appended += await this.journal.append(frames);
       if (frames.length < this.options.batchFrames) break;
     }
-    if (forceSync || (appended > 0 && this.options.durability !== "off")) this.journal.sync();
+    if (forceSync || (appended > 0 && this.options.durability !== "off")) await this.journal.sync();
     this.unpruned += appended;
     if (this.unpruned >= this.options.pruneEvery) await this.pruneNow();
   }
 
   private async pruneNow(): Promise<void> {
     if (this.journal.lastSeq === 0) return;
-    this.journal.sync();
+    await this.journal.sync();
     await this.dialect.prune(this.journal.lastSeq);
     this.unpruned = 0;
   }

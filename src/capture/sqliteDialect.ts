@@ -121,6 +121,12 @@ export class SqliteDialect implements CaptureDialect {
     return Number(rows[0]?.seq ?? 0);
   }
 
+  async firstUnshippedSeq(): Promise<number> {
+    const rows: { seq: number | string | null }[] = await this.writer.query(
+      "SELECT coalesce((SELECT min(seq) FROM _changelog_tx), (SELECT seq + 1 FROM _changelog_head)) AS seq");
+    return Number(rows[0]?.seq ?? 1);
+  }
+
   async advanceHead(seq: number): Promise<void> {
     // Direct update of seq would fire the head trigger and invent a transaction: drop rows it adds.
     await this.writer.query("UPDATE _changelog_head SET seq = ? WHERE seq < ?", [seq, seq]);

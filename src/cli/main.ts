@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import "reflect-metadata";
+import { Command, CommanderError } from "commander";
+import { registerLog } from "./commands/log";
+
+const program = new Command("stocktake-backup")
+  .description("Backup, point-in-time restore and data integrity for the Stocktake app (any TypeORM app).\n" +
+    "The store directory is --dir, else $BACKUP_DIR, else ./snapshots.")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerLog(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with status 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
+  throw error;
+});
