@@ -48,3 +48,16 @@ export interface DatabaseSchema {
   engine: "sqlite" | "postgres";
   tables: TableSchema[];
 }
+
+/** The msgpack payload of a segment header (see FORMAT.md). */
+export interface SegmentHeader {
+  version: 1;
+  /** Sequence number of the first frame the segment holds (also its file name). */
+  firstSeq: number;
+  /** When the segment was created, milliseconds since the Unix epoch. */
+  createdAt: number;
+  /** Schema of the database when the segment's frames were captured. */
+  schema: DatabaseSchema;
+  /** schemaFingerprint(schema): segments rotate when it changes. */
+  fingerprint: string;
+}
