@@ -1,0 +1,54 @@
+/**
+ * The layout of a snapshot file (FORMAT.md): constants and the types of the
+ * header and trailer. Writer and reader both take their numbers from here.
+ */
+import type { DatabaseSchema } from "../journal/types";
+
+export const MAGIC = Buffer.from("STKSNAP1", "latin1");
+export const FORMAT_VERSION = 1;
+/** magic (8) + u32 header length + u32 crc32 of the header payload */
+export const PREFIX_BYTES = 16;
+/** u32 body length + u32 crc32 of (type byte + body) + u8 type */
+export const BLOCK_HEADER_BYTES = 9;
+/** u64 trailer offset + magic (8) */
+export const FOOTER_BYTES = 16;
+
+export const BlockType = { tableStart: 1, rows: 2, tableEnd: 3, trailer: 4 } as const;
+export type BlockType = (typeof BlockType)[keyof typeof BlockType];
+
+export const SNAPSHOT_KINDS = ["manual", "daily", "weekly", "monthly", "safety"] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
+/** The msgpack payload after the magic. */
+export interface SnapshotHeader {
+  version: typeof FORMAT_VERSION;
+  kind: SnapshotKind;
+  name: string;
+  /** When the snapshot was taken, milliseconds since the Unix epoch. */
+  createdAt: number;
+  /** Journal sequence number the table data is consistent with (0: before any frame). */
+  seq: number;
+  engine: DatabaseSchema["engine"];
+  /** Column order of every table's row arrays. */
+  schema: DatabaseSchema;
+  /** schemaFingerprint(schema) */
+  fingerprint: string;
+}
+
+/** What the caller of SnapshotWriter.create says; version, engine and fingerprint follow from it. */
+export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdAt" | "seq" | "schema">;
+
+export interface TableSummary {
+  name: string;
+  rows: number;
+  /** sha256 (hex) over the msgpack bytes of each row array, in file order. */
+  digest: string;
+  /** File offset of the table-start block, so a reader can seek to one table. */
+  offset: number;
+}
+
+/** The payload of the trailer block: tables in file order. */
+export interface SnapshotTrailer {
+  tables: TableSummary[];
+  rows: number;
+}

@@ -1,0 +1,266 @@
+/**
+ * Reads a snapshot file (FORMAT.md). open() checks the cheap parts (magic,
+ * header, footer, trailer) without decompressing a single row block, for
+ * `list`; batches() streams the rows one block at a time (I6) and checks
+ * every block checksum and, at each table end, the row count and digest (I5).
+ * Any damage is a SNAPSHOT_CORRUPT error naming the file and byte offset.
+ */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import { BackupError } from "../errors";
+import type { ColumnValue, Row, TableSchema } from "../journal/types";
+import { blockCrc, decodeFooter, decompressBody, headerCrc } from "./blocks";
+import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
+import { unpack, unpackRows } from "./values";
+
+export interface RowBatch {
+  table: string;
+  rows: Row[];
+}
+
+/** A batch as stored: values in the column order of `table.columns`. */
+export interface RawBatch {
+  table: TableSchema;
+  rows: ColumnValue[][];
+}
+
+export interface SnapshotInfo {
+  path: string;
+  bytes: number;
+  header: SnapshotHeader;
+  trailer: SnapshotTrailer;
+}
+
+export interface VerifyResult {
+  path: string;
+  bytes: number;
+  rows: number;
+  tables: { name: string; rows: number; digest: string }[];
+}
+
+interface Block {
+  type: number;
+  body: Buffer;
+  offset: number;
+}
+
+const HINT = "the snapshot file is damaged or incomplete: use another snapshot (list shows them) or a copy of this file";
+
+export class SnapshotReader {
+  private constructor(
+    readonly path: string,
+    private readonly fh: fs.FileHandle,
+    readonly bytes: number,
+    readonly header: SnapshotHeader,
+    readonly trailer: SnapshotTrailer,
+    /** Offset of the first block after the header. */
+    private readonly dataStart: number,
+    private readonly trailerOffset: number,
+  ) {}
+
+  static async open(path: string): Promise<SnapshotReader> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(path, "r");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new BackupError("NOT_FOUND", `snapshot ${path} does not exist`, "list shows the snapshots in the store");
+      throw e;
+    }
+    try {
+      return await SnapshotReader.readEnds(path, fh);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  private static async readEnds(path: string, fh: fs.FileHandle): Promise<SnapshotReader> {
+    const bytes = (await fh.stat()).size;
+    const corrupt = (offset: number, what: string) => corruptAt(path, offset, what);
+    if (bytes < PREFIX_BYTES + FOOTER_BYTES) throw corrupt(0, `file is too short for a snapshot (${bytes} bytes)`);
+
+    const prefix = await readExactly(fh, path, 0, PREFIX_BYTES);
+    if (!prefix.subarray(0, 8).equals(MAGIC)) throw corrupt(0, "not a snapshot file (bad magic)");
+    const headerLength = prefix.readUInt32LE(8);
+    if (headerLength > bytes - PREFIX_BYTES - FOOTER_BYTES) throw corrupt(8, `header length ${headerLength} runs past the end of the file`);
+    const headerBytes = await readExactly(fh, path, PREFIX_BYTES, headerLength);
+    if (headerCrc(headerBytes) !== prefix.readUInt32LE(12)) throw corrupt(0, "header checksum mismatch");
+    const header = decodeOr(() => checkHeaderShape(unpack(headerBytes)), corrupt, PREFIX_BYTES);
+    const dataStart = PREFIX_BYTES + headerLength;
+
+    const footerAt = bytes - FOOTER_BYTES;
+    const trailerOffset = decodeFooter(await readExactly(fh, path, footerAt, FOOTER_BYTES));
+    if (trailerOffset === null) throw corrupt(footerAt, "bad footer (file truncated or not finished?)");
+    if (trailerOffset < dataStart || trailerOffset > footerAt - BLOCK_HEADER_BYTES) throw corrupt(footerAt, `footer points at byte ${trailerOffset}, outside the file's blocks`);
+    const block = await readBlock(fh, path, trailerOffset, footerAt);
+    if (trailerOffset + BLOCK_HEADER_BYTES + block.body.length !== footerAt) throw corrupt(trailerOffset, "trailer does not end where the footer begins");
+    if (block.type !== BlockType.trailer) throw corrupt(trailerOffset, `block of type ${block.type} where the footer says the trailer is`);
+    const trailer = decodeOr(() => checkTrailer(unpack(decompressBody(block.body)), header, dataStart, trailerOffset), corrupt, trailerOffset);
+    return new SnapshotReader(path, fh, bytes, header, trailer, dataStart, trailerOffset);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+
+  /** Rows of every table in file order, as objects keyed by column name. */
+  async *batches(): AsyncGenerator<RowBatch> {
+    for await (const raw of this.rawBatches()) {
+      const names = raw.table.columns.map((c) => c.name);
+      const rows = raw.rows.map((values) => {
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+        return row;
+      });
+      yield { table: raw.table.name, rows };
+    }
+  }
+
+  /**
+   * Rows of every table in file order, as stored. Everything is checked:
+   * a batch is yielded only after its block checksum matched, and the
+   * generator throws at a table end whose count or digest differs, so a
+   * consumer must treat the data of a table as good only once the next table
+   * (or the end) is reached: a restore loads in one transaction for this reason.
+   */
+  async *rawBatches(): AsyncGenerator<RawBatch> {
+    const corrupt = (offset: number, what: string) => corruptAt(this.path, offset, what);
+    const schemas = new Map(this.header.schema.tables.map((t) => [t.name, t]));
+    let pos = this.dataStart;
+    let next = 0; // index into trailer.tables of the next table expected
+    let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash> } | null = null;
+
+    while (pos < this.trailerOffset) {
+      const block = await readBlock(this.fh, this.path, pos, this.trailerOffset);
+      pos += BLOCK_HEADER_BYTES + block.body.length;
+      const payload = decodeOr(() => decompressBody(block.body), corrupt, block.offset);
+      if (block.type === BlockType.rows) {
+        if (open === null) throw corrupt(block.offset, "rows block outside a table");
+        const t = open;
+        const rows = decodeOr(() => unpackRows(payload, t.schema.columns.length), corrupt, block.offset);
+        // The payload is exactly the rows' bytes back to back (unpackRows read all of it).
+        t.hash.update(payload);
+        t.rows += rows.length;
+        yield { table: t.schema, rows };
+      } else if (block.type === BlockType.tableStart) {
+        if (open !== null) throw corrupt(block.offset, `table start inside table "${open.summary.name}"`);
+        const summary = this.trailer.tables[next];
+        const { table } = decodeOr(() => unpack(payload) as { table?: unknown }, corrupt, block.offset);
+        if (summary === undefined || table !== summary.name || block.offset !== summary.offset) {
+          throw corrupt(block.offset, `table start of "${String(table)}" does not match the trailer`);
+        }
+        open = { summary, schema: schemas.get(summary.name)!, rows: 0, hash: createHash("sha256") };
+        next++;
+      } else if (block.type === BlockType.tableEnd) {
+        if (open === null) throw corrupt(block.offset, "table end outside a table");
+        const end = decodeOr(() => unpack(payload) as { table?: unknown; rows?: unknown; digest?: unknown }, corrupt, block.offset);
+        const { summary } = open;
+        const digest = open.hash.digest("hex");
+        if (end.table !== summary.name || end.rows !== summary.rows || end.digest !== summary.digest) {
+          throw corrupt(block.offset, `table end of "${summary.name}" does not match the trailer`);
+        }
+        if (open.rows !== summary.rows) throw corrupt(block.offset, `table "${summary.name}" holds ${open.rows} rows where ${summary.rows} were written`);
+        if (digest !== summary.digest) throw corrupt(block.offset, `table "${summary.name}" rows do not match their digest`);
+        open = null;
+      } else {
+        throw corrupt(block.offset, `unknown block type ${block.type}`);
+      }
+    }
+    if (open !== null) throw corrupt(this.trailerOffset, `table "${open.summary.name}" has no table end`);
+    if (next !== this.trailer.tables.length) throw corrupt(this.trailerOffset, `${this.trailer.tables.length - next} tables of the trailer are missing`);
+  }
+}
+
+/** Header and trailer of a snapshot, reading only the ends of the file (for list). */
+export async function readInfo(path: string): Promise<SnapshotInfo> {
+  const r = await SnapshotReader.open(path);
+  await r.close();
+  return { path, bytes: r.bytes, header: r.header, trailer: r.trailer };
+}
+
+/** Reads the whole file and checks every checksum, count and digest. */
+export async function verify(path: string): Promise<VerifyResult> {
+  const r = await SnapshotReader.open(path);
+  try {
+    for await (const _ of r.rawBatches());
+    const tables = r.trailer.tables.map(({ name, rows, digest }) => ({ name, rows, digest }));
+    return { path, bytes: r.bytes, rows: r.trailer.rows, tables };
+  } finally {
+    await r.close();
+  }
+}
+
+function corruptAt(path: string, offset: number, what: string): BackupError {
+  return new BackupError("SNAPSHOT_CORRUPT", `snapshot ${path}: ${what} (at byte ${offset})`, HINT);
+}
+
+/** Runs a decoding step; any failure in it is corruption at `offset`. */
+function decodeOr<T>(step: () => T, corrupt: (offset: number, what: string) => BackupError, offset: number): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof BackupError) throw e;
+    throw corrupt(offset, `undecodable content: ${(e as Error).message}`);
+  }
+}
+
+async function readBlock(fh: fs.FileHandle, path: string, offset: number, limit: number): Promise<Block> {
+  if (offset + BLOCK_HEADER_BYTES > limit) throw corruptAt(path, offset, "block header runs past the end of the blocks");
+  const head = await readExactly(fh, path, offset, BLOCK_HEADER_BYTES);
+  const length = head.readUInt32LE(0);
+  if (offset + BLOCK_HEADER_BYTES + length > limit) throw corruptAt(path, offset, `block length ${length} runs past the end of the blocks`);
+  const body = await readExactly(fh, path, offset + BLOCK_HEADER_BYTES, length);
+  const type = head.readUInt8(8);
+  if (blockCrc(type, body) !== head.readUInt32LE(4)) throw corruptAt(path, offset, "block checksum mismatch");
+  return { type, body, offset };
+}
+
+async function readExactly(fh: fs.FileHandle, path: string, offset: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+    if (bytesRead === 0) throw corruptAt(path, offset, `file ended at byte ${offset + got} while reading ${length} bytes`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+function checkHeaderShape(v: unknown): SnapshotHeader {
+  if (!isRecord(v)) throw new Error("header is not a map");
+  if (v.version !== FORMAT_VERSION) throw new Error(`format version ${String(v.version)} is not supported (this program reads version ${FORMAT_VERSION})`);
+  const { kind, name, createdAt, seq, engine, schema, fingerprint } = v;
+  if (!SNAPSHOT_KINDS.includes(kind as never) || typeof name !== "string" || typeof createdAt !== "number" ||
+      typeof seq !== "number" || typeof engine !== "string" || typeof fingerprint !== "string") throw new Error("header is incomplete");
+  if (!isRecord(schema) || !Array.isArray(schema.tables)) throw new Error("header has no schema");
+  for (const t of schema.tables as unknown[]) {
+    if (!isRecord(t) || typeof t.name !== "string" || !Array.isArray(t.columns) || !t.columns.every((c) => isRecord(c) && typeof c.name === "string")) {
+      throw new Error("header schema holds a malformed table");
+    }
+  }
+  return v as unknown as SnapshotHeader;
+}
+
+/** The trailer must describe exactly the tables of the header, in block order. */
+function checkTrailer(v: unknown, header: SnapshotHeader, dataStart: number, trailerOffset: number): SnapshotTrailer {
+  if (!isRecord(v) || !Array.isArray(v.tables) || typeof v.rows !== "number") throw new Error("trailer is not a table list");
+  const names = new Set(header.schema.tables.map((t) => t.name));
+  let total = 0;
+  let lastOffset = dataStart - 1;
+  for (const t of v.tables as unknown[]) {
+    if (!isRecord(t) || typeof t.name !== "string" || typeof t.rows !== "number" || typeof t.digest !== "string" || typeof t.offset !== "number") {
+      throw new Error("trailer holds a malformed table entry");
+    }
+    if (!names.delete(t.name)) throw new Error(`trailer names table "${t.name}" twice or outside the header schema`);
+    if (t.offset <= lastOffset || t.offset >= trailerOffset) throw new Error(`trailer offset of table "${t.name}" is out of order`);
+    lastOffset = t.offset;
+    total += t.rows;
+  }
+  if (names.size > 0) throw new Error(`trailer lacks tables ${[...names].join(", ")}`);
+  if (total !== v.rows) throw new Error(`trailer total ${String(v.rows)} is not the sum of its tables (${total})`);
+  return v as unknown as SnapshotTrailer;
+}

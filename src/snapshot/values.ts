@@ -1,0 +1,78 @@
+/**
+ * msgpack of snapshot payloads: row arrays, block payloads and the header.
+ *
+ * The options and the -0 marker are the journal's (src/journal/codec.ts), so
+ * a value reads back from a snapshot exactly as it would from the journal.
+ * The journal codec does not export its Packr nor a value-level encoder, so
+ * this module holds a second instance with the same options and registers -0
+ * under the journal's extension type (same bytes, same decoding).
+ */
+import { Packr, addExtension, type Options } from "msgpackr";
+import { NEGATIVE_ZERO_EXT } from "../journal/codec";
+import type { ColumnValue } from "../journal/types";
+
+class NegativeZero {}
+const NEGATIVE_ZERO = new NegativeZero();
+addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT, pack: () => Buffer.alloc(0), unpack: () => -0 });
+
+/** Same options as the journal codec; see the reasons there. */
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  int64AsType: "auto",
+  copyBuffers: true,
+} as unknown as Options);
+
+export function pack(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+export function unpack(bytes: Buffer): unknown {
+  return packr.unpack(bytes);
+}
+
+/**
+ * The msgpack bytes of one row array. The result is a view into msgpackr's
+ * output buffer: copy it before the next pack if it must be kept.
+ * Throws a TypeError naming the column index of a value that is not a
+ * ColumnValue, because msgpack would turn a Date or undefined into something
+ * else and restore would load a different value (I3).
+ */
+export function packRow(values: readonly ColumnValue[]): Buffer {
+  let copy: unknown[] | null = null;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === 0 && Object.is(v, -0)) {
+      copy ??= values.slice();
+      copy[i] = NEGATIVE_ZERO;
+    } else if (!isColumnValue(v)) {
+      throw new TypeError(`column ${i} holds ${describe(v)}, which is not a column value`);
+    }
+  }
+  return packr.pack(copy ?? values);
+}
+
+/**
+ * The row arrays of a rows-block payload (msgpack arrays back to back).
+ * Throws a plain Error when the payload is anything else.
+ */
+export function unpackRows(payload: Buffer, width: number): ColumnValue[][] {
+  const rows: unknown[] = packr.unpackMultiple(payload);
+  for (const value of rows) {
+    if (!Array.isArray(value) || value.length !== width) throw new Error(`a row is not an array of ${width} values`);
+  }
+  return rows as ColumnValue[][];
+}
+
+function isColumnValue(v: unknown): v is ColumnValue {
+  switch (typeof v) {
+    case "number": case "string": case "boolean": case "bigint": return true;
+    case "object": return v === null || Buffer.isBuffer(v);
+    default: return false;
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "object" && v !== null) return `an object (${v.constructor?.name ?? "no prototype"})`;
+  return typeof v;
+}

@@ -1,0 +1,249 @@
+/**
+ * Writes one snapshot file (FORMAT.md) from a stream of rows, table by table.
+ * Only the current batch is held in memory (I6); the file appears under its
+ * name only when complete and durable (I4: no half-written snapshot).
+ */
+import { createHash, type Hash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import type { Compressor } from "zstd-napi";
+import { BackupError } from "../errors";
+import { schemaFingerprint } from "../journal/fingerprint";
+import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../journal/types";
+import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, DEFAULT_LEVEL } from "./blocks";
+import { publish, tempPathFor } from "./durable";
+import { FileSink } from "./fileSink";
+import { BlockType, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
+import { packRow } from "./values";
+
+export interface SnapshotWriterOptions {
+  /** zstd level (default 3). */
+  level?: number;
+  /** A rows block closes at this many rows (default 2000) ... */
+  batchRows?: number;
+  /** ... or at this many bytes of msgpack (default 1 MiB), whichever comes first. */
+  batchBytes?: number;
+  /** Overwrite an existing file at `path` (default false: finish() fails instead). */
+  replace?: boolean;
+}
+
+export interface SnapshotResult {
+  path: string;
+  bytes: number;
+  rows: number;
+  tables: { name: string; rows: number; digest: string }[];
+}
+
+interface OpenTable {
+  schema: TableSchema;
+  offset: number;
+  rows: number;
+  hash: Hash;
+}
+
+export class SnapshotWriter {
+  private readonly tablesByName: Map<string, TableSchema>;
+  private readonly done: TableSummary[] = [];
+  private current: OpenTable | null = null;
+  private batch: Buffer;
+  private batchUsed = 0;
+  private batchCount = 0;
+  private state: "open" | "finished" | "aborted" = "open";
+
+  private constructor(
+    readonly path: string,
+    readonly header: SnapshotHeader,
+    private readonly temp: string,
+    private readonly fh: fs.FileHandle,
+    private readonly sink: FileSink,
+    private readonly compressor: Compressor,
+    private readonly options: Required<SnapshotWriterOptions>,
+  ) {
+    this.tablesByName = new Map(header.schema.tables.map((t) => [t.name, t]));
+    this.batch = Buffer.allocUnsafe(Math.min(options.batchBytes, 1 << 20) + 1024);
+  }
+
+  static async create(path: string, header: NewSnapshotHeader, options: SnapshotWriterOptions = {}): Promise<SnapshotWriter> {
+    checkHeader(header);
+    const full: SnapshotHeader = {
+      version: FORMAT_VERSION,
+      kind: header.kind,
+      name: header.name,
+      createdAt: header.createdAt,
+      seq: header.seq,
+      engine: header.schema.engine,
+      schema: header.schema,
+      fingerprint: schemaFingerprint(header.schema),
+    };
+    const opts: Required<SnapshotWriterOptions> = {
+      level: options.level ?? DEFAULT_LEVEL,
+      batchRows: Math.max(1, options.batchRows ?? 2000),
+      batchBytes: Math.max(1, options.batchBytes ?? 1 << 20),
+      replace: options.replace ?? false,
+    };
+    const temp = tempPathFor(path);
+    const fh = await fs.open(temp, "w");
+    const writer = new SnapshotWriter(path, full, temp, fh, new FileSink(fh), makeCompressor(opts.level), opts);
+    await writer.guard(() => writer.sink.push(encodePrefix(full)));
+    return writer;
+  }
+
+  /** Starts the rows of `name`, a table of the header schema not written yet. */
+  async beginTable(name: string): Promise<void> {
+    this.expect(this.current === null, `beginTable("${name}") while table "${this.current?.schema.name}" is open`);
+    const schema = this.tablesByName.get(name);
+    this.expect(schema !== undefined, `table "${name}" is not in the snapshot schema`);
+    this.expect(!this.done.some((t) => t.name === name), `table "${name}" was already written`);
+    await this.guard(async () => {
+      const offset = this.sink.position;
+      await this.sink.push(...encodeBlock(BlockType.tableStart, { table: name }, this.compressor));
+      this.current = { schema: schema!, offset, rows: 0, hash: createHash("sha256") };
+    });
+  }
+
+  /** Rows of the open table: objects keyed by column name, or arrays in schema column order. */
+  async writeRows(rows: readonly (Row | readonly ColumnValue[])[]): Promise<void> {
+    const t = this.current;
+    this.expect(t !== null, "writeRows() outside beginTable()/endTable()");
+    await this.guard(async () => {
+      for (const row of rows) {
+        const values = Array.isArray(row) ? (row as readonly ColumnValue[]) : toArray(row as Row, t.schema);
+        if (values.length !== t.schema.columns.length) {
+          throw schemaMismatch(t.schema, `a row has ${values.length} values for ${t.schema.columns.length} columns`);
+        }
+        let bytes: Buffer;
+        try {
+          bytes = packRow(values);
+        } catch (e) {
+          throw schemaMismatch(t.schema, (e as Error).message);
+        }
+        this.append(bytes);
+        t.rows++;
+        if (this.batchCount >= this.options.batchRows || this.batchUsed >= this.options.batchBytes) await this.flushBatch(t);
+      }
+    });
+  }
+
+  async endTable(): Promise<void> {
+    const t = this.current;
+    this.expect(t !== null, "endTable() without beginTable()");
+    await this.guard(async () => {
+      await this.flushBatch(t);
+      const summary: TableSummary = { name: t.schema.name, rows: t.rows, digest: t.hash.digest("hex"), offset: t.offset };
+      await this.sink.push(...encodeBlock(BlockType.tableEnd, { table: summary.name, rows: summary.rows, digest: summary.digest }, this.compressor));
+      this.done.push(summary);
+      this.current = null;
+    });
+  }
+
+  /** Writes trailer and footer, makes the file durable and gives it its name. */
+  async finish(): Promise<SnapshotResult> {
+    this.expect(this.current === null, `finish() while table "${this.current?.schema.name}" is open`);
+    const missing = this.header.schema.tables.filter((s) => !this.done.some((t) => t.name === s.name)).map((s) => s.name);
+    // A snapshot silently lacking a table would restore as an empty table.
+    this.expect(missing.length === 0, `finish() before these tables were written: ${missing.join(", ")}`);
+    return this.guard(async () => {
+      const rows = this.done.reduce((n, t) => n + t.rows, 0);
+      const trailerOffset = this.sink.position;
+      await this.sink.push(...encodeBlock(BlockType.trailer, { tables: this.done, rows }, this.compressor), encodeFooter(trailerOffset));
+      await this.sink.flush();
+      await this.fh.sync();
+      await this.fh.close();
+      if (!(await publish(this.temp, this.path, this.options.replace))) {
+        throw new BackupError("BAD_INPUT", `${this.path} already exists`, "choose another snapshot name, or remove the existing file first");
+      }
+      this.state = "finished";
+      return { path: this.path, bytes: this.sink.position, rows, tables: this.done.map(({ name, rows, digest }) => ({ name, rows, digest })) };
+    });
+  }
+
+  /** Removes the temporary file; safe to call at any time, more than once. */
+  async abort(): Promise<void> {
+    if (this.state !== "open") return;
+    this.state = "aborted";
+    await this.fh.close().catch(() => undefined);
+    await fs.rm(this.temp, { force: true });
+  }
+
+  private append(bytes: Buffer): void {
+    if (this.batchUsed + bytes.length > this.batch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.batchUsed + bytes.length));
+      this.batch.copy(grown, 0, 0, this.batchUsed);
+      this.batch = grown;
+    }
+    bytes.copy(this.batch, this.batchUsed);
+    this.batchUsed += bytes.length;
+    this.batchCount++;
+  }
+
+  private async flushBatch(t: OpenTable): Promise<void> {
+    if (this.batchCount === 0) return;
+    const rows = this.batch.subarray(0, this.batchUsed);
+    // The batch is the rows' msgpack bytes back to back: hashing it at once
+    // gives the per-row digest of FORMAT.md at a fraction of the calls.
+    t.hash.update(rows);
+    const body = this.compressor.compress(rows);
+    this.batchUsed = 0;
+    this.batchCount = 0;
+    // One huge row grew the buffer: give the memory back rather than keep it for the whole file.
+    if (this.batch.length > 2 * this.options.batchBytes + 1024) this.batch = Buffer.allocUnsafe(this.options.batchBytes + 1024);
+    await this.sink.push(blockHeader(BlockType.rows, body), body);
+  }
+
+  /** A failed step leaves a file that must not be finished: remove it and rethrow. */
+  private async guard<T>(step: () => Promise<T>): Promise<T> {
+    this.expect(this.state === "open", `the snapshot writer for ${this.path} is ${this.state}`);
+    try {
+      return await step();
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  private expect(ok: boolean, message: string): asserts ok {
+    if (!ok) throw new BackupError("INTERNAL", `snapshot ${this.path}: ${message}`);
+  }
+}
+
+function toArray(row: Row, schema: TableSchema): ColumnValue[] {
+  const cols = schema.columns;
+  const values = new Array<ColumnValue>(cols.length);
+  for (let i = 0; i < cols.length; i++) {
+    const v = row[cols[i].name];
+    if (v === undefined) throw schemaMismatch(schema, `a row has no column "${cols[i].name}"`);
+    values[i] = v;
+  }
+  // A key the schema does not know would be dropped silently: count the keys.
+  let keys = 0;
+  for (const _ in row) keys++;
+  if (keys !== cols.length) throw schemaMismatch(schema, `a row has columns that are not in the schema (${Object.keys(row).filter((k) => !cols.some((c) => c.name === k)).join(", ")})`);
+  return values;
+}
+
+function schemaMismatch(schema: TableSchema, message: string): BackupError {
+  return new BackupError("SCHEMA_MISMATCH", `snapshot table "${schema.name}": ${message}`, "the rows fed to the snapshot writer must match the schema in its header");
+}
+
+function checkHeader(h: NewSnapshotHeader): void {
+  const bad = (what: string) => new BackupError("INTERNAL", `snapshot header: ${what}`);
+  if (!SNAPSHOT_KINDS.includes(h.kind)) throw bad(`unknown kind "${String(h.kind)}"`);
+  if (typeof h.name !== "string") throw bad("name is not a string");
+  if (!Number.isFinite(h.createdAt)) throw bad("createdAt is not a time");
+  if (!Number.isSafeInteger(h.seq) || h.seq < 0) throw bad("seq is not a sequence number");
+  checkSchema(h.schema, bad);
+}
+
+function checkSchema(schema: DatabaseSchema, bad: (what: string) => Error): void {
+  const tables = new Set<string>();
+  for (const t of schema.tables) {
+    if (tables.has(t.name)) throw bad(`table "${t.name}" appears twice in the schema`);
+    tables.add(t.name);
+    const cols = new Set<string>();
+    for (const c of t.columns) {
+      if (cols.has(c.name)) throw bad(`column "${t.name}.${c.name}" appears twice`);
+      // Rows are read back as objects keyed by column name, where this key would set the prototype.
+      if (c.name === "__proto__") throw bad(`column "${t.name}.__proto__" cannot be snapshotted`);
+      cols.add(c.name);
+    }
+  }
+}
