@@ -3,7 +3,7 @@ import { DataSource } from "typeorm";
 import { createDialect } from "./capture/createDialect";
 import { CaptureDialect } from "./capture/dialect";
 import { Durability, Shipper } from "./capture/shipper";
-import { wrapSqliteAutocommitWrites } from "./capture/sqliteAutocommit";
+import { sealSqliteTransactions } from "./capture/sqliteTransactions";
 import { ChangelogSubscriber } from "./capture/subscriber";
 import { entityTables } from "./capture/tables";
 import { JournalWriter } from "./journal/writer";
@@ -83,9 +83,9 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
   }, onError);
   await shipper.drain();
 
-  const subscriber = new ChangelogSubscriber(dialect.engine === "sqlite", () => shipper.kick());
+  const subscriber = new ChangelogSubscriber(() => shipper.kick());
   dataSource.subscribers.push(subscriber);
-  if (dialect.engine === "sqlite") wrapSqliteAutocommitWrites(dataSource);
+  if (dialect.engine === "sqlite") sealSqliteTransactions(dataSource, () => shipper.kick());
   const poll = setInterval(() => shipper.kick(), options.pollMs ?? 1000);
   poll.unref();
 

@@ -38,6 +38,7 @@ export class Shipper {
   private running: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private unpruned = 0;
+  private stopped = false;
 
   constructor(
     private readonly dialect: CaptureDialect,
@@ -48,7 +49,7 @@ export class Shipper {
 
   /** A transaction committed: ship soon (now, or after the group window). */
   kick(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     const delay = this.options.durability === "commit" ? 0 : this.options.groupWindowMs;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -94,6 +95,7 @@ export class Shipper {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;

@@ -7,16 +7,17 @@ import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, sqliteRow
 /**
  * SQLite capture. Triggers copy every changed row into _changelog_outbox,
  * stamped with the sequence number the transaction will get: head.seq + 1.
- * SQLite has no commit trigger, so the plugin seals each transaction just
- * before COMMIT (SEAL_SQL, run by the subscriber): head.seq moves on and a
- * trigger on the head records the commit time in _changelog_tx. Writers are
- * serial in SQLite, so this order is commit order. Rows of a commit that
- * bypassed the seal stay at head.seq + 1 and join the next sealed
- * transaction: never lost, at worst merged.
+ * SQLite has no commit trigger, so the plugin seals each transaction right
+ * before COMMIT (sqliteTransactions.ts): head.seq moves on and a trigger on
+ * the head records the commit time in _changelog_tx. Writers are serial in
+ * SQLite, so this order is commit order. Rows of a commit that bypassed the
+ * seal stay at head.seq + 1 and join the next sealed transaction: never
+ * lost, at worst merged.
  */
-export const SQLITE_SEAL_SQL =
-  "UPDATE _changelog_head SET seq = seq + 1, at = max(at, ?) " +
-  "WHERE EXISTS (SELECT 1 FROM _changelog_outbox WHERE seq = _changelog_head.seq + 1)";
+export function sqliteSealSql(now: number): string {
+  return `UPDATE _changelog_head SET seq = seq + 1, at = max(at, ${Math.floor(now)}) ` +
+    "WHERE EXISTS (SELECT 1 FROM _changelog_outbox WHERE seq = _changelog_head.seq + 1)";
+}
 
 const PLUGIN_TABLES = [
   "CREATE TABLE IF NOT EXISTS _changelog_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, at INTEGER NOT NULL)",
@@ -101,7 +102,7 @@ export class SqliteDialect implements CaptureDialect {
   }
 
   async sealOrphans(): Promise<void> {
-    await this.writer.query(SQLITE_SEAL_SQL, [Date.now()]);
+    await this.writer.query(sqliteSealSql(Date.now()));
   }
 
   async readCommitted(afterSeq: number, limit: number): Promise<Frame[]> {

@@ -1,6 +1,5 @@
 import { EntitySubscriberInterface, QueryRunner, TransactionCommitEvent } from "typeorm";
 import { AfterQueryEvent } from "typeorm/subscriber/event/QueryEvent";
-import { SQLITE_SEAL_SQL } from "./sqliteDialect";
 import { isPluginStatement, isWriteStatement } from "./statements";
 
 /** TypeORM keeps the nesting depth protected; savepoints make it > 1. */
@@ -11,20 +10,12 @@ function depthOf(runner: QueryRunner): number {
 /**
  * The plugin's face inside the app: TypeORM calls it at every transaction
  * boundary and after every query. The rows themselves are recorded by the
- * database triggers; this subscriber tells when they are committed.
+ * database triggers; this subscriber tells the shipper when they are
+ * committed. Only the outermost commit ends a transaction; an inner one
+ * releases a savepoint.
  */
 export class ChangelogSubscriber implements EntitySubscriberInterface {
-  constructor(
-    private readonly sealsInApp: boolean,
-    private readonly onCommit: () => void,
-  ) {}
-
-  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
-    // Only the outermost COMMIT ends the transaction; an inner one releases a savepoint.
-    if (this.sealsInApp && depthOf(event.queryRunner) === 1) {
-      await event.queryRunner.query(SQLITE_SEAL_SQL, [Date.now()]);
-    }
-  }
+  constructor(private readonly onCommit: () => void) {}
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
     if (depthOf(event.queryRunner) === 0) this.onCommit();

@@ -48,12 +48,12 @@ async function dieMidAppend(): Promise<void> {
   };
 }
 
-/** Dies after the seal, before COMMIT: the transaction must vanish whole. */
+/** Dies inside commitTransaction, before COMMIT reaches the database: the transaction must vanish whole. */
 class DieMidCommit implements EntitySubscriberInterface {
   private commits = 0;
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     if (++this.commits !== dieAt) return;
-    await event.queryRunner.query("SELECT 1"); // queued behind the changelog's own pre-commit work
+    await event.queryRunner.query("SELECT 1"); // the transaction has done all its work
     die();
   }
 }
