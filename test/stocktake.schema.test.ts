@@ -3,7 +3,7 @@ import { DataSource } from "typeorm";
 import { createStocktakeDataSource, openStocktakeDataSource, stocktakeDataSourceOptions } from "../src/stocktake/datasource";
 import { Category, Item, Session, Store, stocktakeEntities, User } from "../src/stocktake/entities";
 import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
-import AppDataSource from "../ormconfig";
+import AppDataSource, { AppDataSource as NamedDataSource } from "../ormconfig";
 
 const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
@@ -35,6 +35,7 @@ describe("stocktake DataSource options from DATABASE_URL", () => {
     expect(options.synchronize).to.equal(false);
     expect(options.migrationsRun).to.equal(false);
     expect(AppDataSource).to.be.instanceOf(DataSource);
+    expect(NamedDataSource).to.equal(AppDataSource);
     expect(AppDataSource.isInitialized).to.equal(false);
     expect(stocktakeEntities).to.have.length(23);
   });
