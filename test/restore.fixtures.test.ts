@@ -58,9 +58,10 @@ export interface ShopDb {
   close(): Promise<void>;
 }
 
-export async function openShop(engine: Engine): Promise<ShopDb> {
+/** @param timeZone PostgreSQL session time zone: the server's default unless given. */
+export async function openShop(engine: Engine, timeZone?: string): Promise<ShopDb> {
   const db = await createTestDatabase(engine);
-  const ds = await openDataSource(db, shopEntities(engine));
+  const ds = await openDataSource(db, shopEntities(engine), timeZone ? { extra: { options: `-c TimeZone=${timeZone}` } } : undefined);
   const reader = await createDialect(ds);
   const schema = await reader.readSchema(TABLES);
   await reader.close();
