@@ -65,7 +65,9 @@ async function affected(runner: QueryRunner, sql: string, params: Params): Promi
 /**
  * Replays one captured change. An update or a delete must hit exactly one
  * row: zero or two means the target is not in the state the journal was
- * captured from, and carrying on would diverge silently.
+ * captured from, and carrying on would diverge silently. The count is known
+ * only after the statement ran, so run inside a transaction that the caller
+ * rolls back on error (loadWithForeignKeysOff does).
  * @param seq the frame's sequence number, for the error message.
  */
 export async function applyChange(runner: QueryRunner, engine: Engine, table: TableSchema, change: RowChange, seq?: number): Promise<void> {
