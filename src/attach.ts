@@ -3,6 +3,7 @@ import { DataSource } from "typeorm";
 import { createDialect } from "./capture/createDialect";
 import { CaptureDialect } from "./capture/dialect";
 import { Durability, Shipper } from "./capture/shipper";
+import { SqliteDialect } from "./capture/sqliteDialect";
 import { sealSqliteTransactions } from "./capture/sqliteTransactions";
 import { ChangelogSubscriber } from "./capture/subscriber";
 import { entityTables } from "./capture/tables";
@@ -14,7 +15,7 @@ export interface ChangelogOptions {
   dir?: string;
   /** See Durability; default "group". */
   durability?: Durability;
-  /** How long "group" durability waits to batch commits; default 20 ms. */
+  /** How long "group" durability waits to batch commits; default 100 ms. */
   groupWindowMs?: number;
   /** Tables to capture; default every entity and junction table of the DataSource. */
   tables?: string[];
@@ -55,8 +56,11 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
   const schema = await dialect.readSchema(tables);
   // The journal lock is taken before the database is touched: a second writer stops here.
   let writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes });
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`stocktake-backup: shipping failed: ${String(error)}\n`));
+  const shipperOptions = { durability: options.durability ?? "group", groupWindowMs: options.groupWindowMs ?? 100, batchFrames: 1000, pruneEvery: 1000 } as const;
+  let shipper: Shipper;
   try {
-    await dialect.install(schema);
+    await dialect.prepare(schema);
     await dialect.sealOrphans();
     const head = await dialect.headSeq();
     if (head < writer.lastSeq) {
@@ -68,24 +72,19 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
       await writer.close();
       writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes, firstSeq: await dialect.firstUnshippedSeq() });
     }
+    // What a previous run committed but did not ship, read with the layout it was captured with.
+    shipper = new Shipper(dialect, writer, shipperOptions, onError);
+    await shipper.drain();
+    await dialect.install(schema);
   } catch (error) {
     await writer.close();
     await dialect.close();
     throw error;
   }
 
-  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`stocktake-backup: shipping failed: ${String(error)}\n`));
-  const shipper = new Shipper(dialect, writer, {
-    durability: options.durability ?? "group",
-    groupWindowMs: options.groupWindowMs ?? 20,
-    batchFrames: 1000,
-    pruneEvery: 1000,
-  }, onError);
-  await shipper.drain();
-
   const subscriber = new ChangelogSubscriber(() => shipper.kick());
   dataSource.subscribers.push(subscriber);
-  if (dialect.engine === "sqlite") sealSqliteTransactions(dataSource, () => shipper.kick());
+  if (dialect instanceof SqliteDialect) sealSqliteTransactions(dataSource, (now) => dialect.sealSql(now), () => shipper.kick());
   const poll = setInterval(() => shipper.kick(), options.pollMs ?? 1000);
   poll.unref();
 

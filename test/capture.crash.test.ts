@@ -68,7 +68,7 @@ for (const engine of ENGINES) {
           try {
             await changelog.flush();
             const dialect = await createDialect(ds);
-            await dialect.install(changelog.schema);
+            await dialect.prepare(changelog.schema);
             if (!initial) initial = new Map(changelog.schema.tables.map((t) => [t.name, new Map()]));
             const replayed: TableState = new Map([...initial].map(([t, rows]) => [t, new Map(rows)]));
             const frames = [...readFrames(dir, { fromSeq: 1 })];

@@ -64,7 +64,7 @@ for (const engine of ENGINES) {
       await changelog.flush();
       const frames = await framesAfter(dir, fromSeq);
       const dialect = await createDialect(ds);
-      await dialect.install(changelog.schema);
+      await dialect.prepare(changelog.schema);
       const replayed = cloneState(before);
       applyFrames(replayed, frames, changelog.schema);
       expectSameState(replayed, await dumpState(dialect, changelog.schema));
@@ -101,7 +101,7 @@ for (const engine of ENGINES) {
       await ds.getRepository("Gadget").save([1, 2, 3, 4].map((i) => ({ name: `g${i}`, price: `${i}.5`, shelf: { code: i % 2 ? "A" : "B" } })));
       await changelog.flush();
       const dialect = await createDialect(ds);
-      await dialect.install(changelog.schema);
+      await dialect.prepare(changelog.schema);
       const before = await dumpState(dialect, changelog.schema);
       const start = changelog.lastSeq;
 

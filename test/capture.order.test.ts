@@ -52,7 +52,7 @@ describe("sequence order is commit order (postgres, 4 concurrent writer connecti
           const frames = [...readFrames(dir, { fromSeq: 1 })];
           expect(frames.map((f) => f.seq)).to.deep.equal(frames.map((_f, i) => i + 1));
           const dialect = await createDialect(ds);
-          await dialect.install(changelog.schema);
+          await dialect.prepare(changelog.schema);
           applyFrames(empty, frames, changelog.schema);
           expectSameState(empty, await dumpState(dialect, changelog.schema));
           await dialect.close();

@@ -32,7 +32,7 @@ for (const engine of ENGINES) {
       changelog = await attachChangelog(ds, { dir });
       await seedStocktake(ds, { scale: 1, seed: 3 });
       dialect = await createDialect(ds);
-      await dialect.install(changelog.schema);
+      await dialect.prepare(changelog.schema);
     });
     after(async () => {
       await dialect.close();

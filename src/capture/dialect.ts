@@ -11,7 +11,15 @@ export interface CaptureDialect {
   readonly engine: DatabaseSchema["engine"];
   /** Tables, columns and primary keys of the given tables, from the catalog. */
   readSchema(tables: string[]): Promise<DatabaseSchema>;
-  /** Creates the plugin's tables and the capture triggers; idempotent. */
+  /**
+   * Creates the plugin's own tables if missing and learns what the outbox
+   * holds; touches no app table. Enough for reading and shipping.
+   */
+  prepare(schema: DatabaseSchema): Promise<void>;
+  /**
+   * Creates or updates the capture triggers of the schema's tables; run after
+   * the outbox was drained, since an outbox may change shape with its table.
+   */
   install(schema: DatabaseSchema): Promise<void>;
   /**
    * Seals rows that were committed without a sequence number (SQLite: a

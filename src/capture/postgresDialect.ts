@@ -42,9 +42,12 @@ const INSTALL = [
      PERFORM set_config('changelog.sealed_txid', txid_current()::text, true);
      RETURN NULL;
    END $$`,
-  "DROP TRIGGER IF EXISTS _changelog_seal ON _changelog_outbox",
-  "CREATE CONSTRAINT TRIGGER _changelog_seal AFTER INSERT ON _changelog_outbox DEFERRABLE INITIALLY DEFERRED " +
-    "FOR EACH ROW EXECUTE FUNCTION _changelog_seal()",
+  `DO $$ BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '_changelog_seal' AND tgrelid = '_changelog_outbox'::regclass) THEN
+       CREATE CONSTRAINT TRIGGER _changelog_seal AFTER INSERT ON _changelog_outbox DEFERRABLE INITIALLY DEFERRED
+         FOR EACH ROW EXECUTE FUNCTION _changelog_seal();
+     END IF;
+   END $$`,
 ];
 
 function ident(name: string): string {
@@ -64,6 +67,7 @@ function triggerSql(table: TableSchema): string[] {
 export class PostgresDialect implements CaptureDialect {
   readonly engine = "postgres" as const;
   private schema: DatabaseSchema | null = null;
+  private prepared = false;
 
   constructor(private readonly db: DataSource) {}
 
@@ -88,15 +92,26 @@ export class PostgresDialect implements CaptureDialect {
     return { engine: "postgres", tables: result };
   }
 
-  async install(schema: DatabaseSchema): Promise<void> {
+  async prepare(schema: DatabaseSchema): Promise<void> {
     this.schema = schema;
+    this.prepared = true;
+    await this.inTransaction(INSTALL);
+  }
+
+  async install(schema: DatabaseSchema): Promise<void> {
+    if (!this.prepared) await this.prepare(schema);
+    this.schema = schema;
+    await this.inTransaction(schema.tables.flatMap(triggerSql));
+  }
+
+  private async inTransaction(statements: string[]): Promise<void> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
     try {
       // Two processes attaching at once must not interleave their DDL.
       await runner.query("SELECT pg_advisory_xact_lock(hashtext('stocktake-backup install'))");
-      for (const sql of [...INSTALL, ...schema.tables.flatMap(triggerSql)]) await runner.query(sql);
+      for (const sql of statements) await runner.query(sql);
       await runner.commitTransaction();
     } catch (error) {
       await runner.rollbackTransaction();

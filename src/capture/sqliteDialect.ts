@@ -5,31 +5,34 @@ import { framesFromOutbox, OutboxRow } from "./outbox";
 import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, sqliteRowJsonSql } from "./sqliteValues";
 
 /**
- * SQLite capture. Triggers copy every changed row into _changelog_outbox,
- * stamped with the sequence number the transaction will get: head.seq + 1.
+ * SQLite capture. For every captured table T a trigger copies each changed
+ * row, natively typed (no encoding on the app's write path), into T's own
+ * outbox table "_changelog_ob_T": the old and new value of every column,
+ * stamped with the sequence number the transaction will get, head.seq + 1,
+ * and total_changes() to keep the order of changes across tables.
  * SQLite has no commit trigger, so the plugin seals each transaction right
  * before COMMIT (sqliteTransactions.ts): head.seq moves on and a trigger on
  * the head records the commit time in _changelog_tx. Writers are serial in
  * SQLite, so this order is commit order. Rows of a commit that bypassed the
  * seal stay at head.seq + 1 and join the next sealed transaction: never
- * lost, at worst merged.
+ * lost, at worst merged. An outbox table describes its own columns, so rows
+ * captured before a schema change are read with the layout they were
+ * captured with.
  */
-export function sqliteSealSql(now: number): string {
-  return `UPDATE _changelog_head SET seq = seq + 1, at = max(at, ${Math.floor(now)}) ` +
-    "WHERE EXISTS (SELECT 1 FROM _changelog_outbox WHERE seq = _changelog_head.seq + 1)";
-}
-
-const PLUGIN_TABLES = [
+const BASE_TABLES = [
   "CREATE TABLE IF NOT EXISTS _changelog_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, at INTEGER NOT NULL)",
   "INSERT OR IGNORE INTO _changelog_head (id, seq, at) VALUES (1, 0, 0)",
   "CREATE TABLE IF NOT EXISTS _changelog_tx (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS _changelog_outbox (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, tbl TEXT NOT NULL, op TEXT NOT NULL, old TEXT, new TEXT)",
-  "CREATE INDEX IF NOT EXISTS _changelog_outbox_seq ON _changelog_outbox (seq)",
   // An UPDATE, unlike an INSERT, leaves last_insert_rowid() alone, so the
   // seal cannot disturb an app that reads it after its own insert.
   "CREATE TRIGGER IF NOT EXISTS _changelog_head_tx AFTER UPDATE OF seq ON _changelog_head " +
     "BEGIN INSERT INTO _changelog_tx (seq, at) VALUES (NEW.seq, NEW.at); END",
 ];
+
+const OUTBOX_PREFIX = "_changelog_ob_";
+const outboxOf = (table: string) => `${OUTBOX_PREFIX}${table}`;
+const oldName = (column: string) => `o:${column}`;
+const newName = (column: string) => `n:${column}`;
 
 const OPS = [
   { event: "INSERT", op: "I", old: false, new: true },
@@ -37,21 +40,22 @@ const OPS = [
   { event: "DELETE", op: "D", old: true, new: false },
 ] as const;
 
-export function sqliteTriggerName(table: string, op: string): string {
-  return `_changelog_${table}_${op}`;
+/** Outbox columns without declared types: no affinity, values kept exactly as stored. */
+function outboxSql(table: string, columns: string[]): string {
+  const values = [...columns.map((c) => q(oldName(c))), ...columns.map((c) => q(newName(c)))];
+  return `CREATE TABLE ${q(outboxOf(table))} (_seq INTEGER NOT NULL, _ord INTEGER NOT NULL, _op TEXT NOT NULL, ${values.join(", ")})`;
 }
 
-function triggerSql(table: TableSchema): string[] {
-  const columns = table.columns.map((c) => c.name);
+function triggerSql(table: string, columns: string[]): string[] {
   return OPS.flatMap((o) => {
-    const name = q(sqliteTriggerName(table.name, o.op));
-    const oldJson = o.old ? sqliteRowJsonSql("OLD", columns) : "NULL";
-    const newJson = o.new ? sqliteRowJsonSql("NEW", columns) : "NULL";
+    const name = q(`_changelog_${table}_${o.op}`);
+    const olds = columns.map((c) => (o.old ? `OLD.${q(c)}` : "NULL"));
+    const news = columns.map((c) => (o.new ? `NEW.${q(c)}` : "NULL"));
     return [
       `DROP TRIGGER IF EXISTS ${name}`,
-      `CREATE TRIGGER ${name} AFTER ${o.event} ON ${q(table.name)} BEGIN ` +
-        `INSERT INTO _changelog_outbox (seq, tbl, op, old, new) VALUES (` +
-        `(SELECT seq + 1 FROM _changelog_head), ${quoteSqliteString(table.name)}, '${o.op}', ${oldJson}, ${newJson}); END`,
+      `CREATE TRIGGER ${name} AFTER ${o.event} ON ${q(table)} BEGIN ` +
+        `INSERT INTO ${q(outboxOf(table))} VALUES ((SELECT seq + 1 FROM _changelog_head), total_changes(), '${o.op}', ` +
+        `${[...olds, ...news].join(", ")}); END`,
     ];
   });
 }
@@ -61,6 +65,9 @@ interface TableInfoRow { name: string; type: string; notnull: number; pk: number
 export class SqliteDialect implements CaptureDialect {
   readonly engine = "sqlite" as const;
   private schema: DatabaseSchema | null = null;
+  private prepared = false;
+  /** Columns of each outbox table, as the table itself declares them. */
+  private layouts = new Map<string, string[]>();
 
   /**
    * @param writer the app's DataSource: DDL, seal and prune go through its
@@ -76,44 +83,68 @@ export class SqliteDialect implements CaptureDialect {
       const info: TableInfoRow[] = await this.writer.query(`PRAGMA table_info(${q(name)})`);
       const columns: ColumnSchema[] = info.map((c) => ({ name: c.name, type: c.type.toLowerCase(), nullable: c.notnull === 0 && c.pk === 0 }));
       const primaryKey = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
-      // A table without a declared key is still captured; rowid-less identity is its whole row.
+      // A table without a declared key is still captured; its identity is its whole row.
       result.push({ name, columns, primaryKey: primaryKey.length ? primaryKey : columns.map((c) => c.name) });
     }
     return { engine: "sqlite", tables: result };
   }
 
-  async install(schema: DatabaseSchema): Promise<void> {
+  async prepare(schema: DatabaseSchema): Promise<void> {
     this.schema = schema;
+    this.prepared = true;
     const mode: { journal_mode: string }[] = await this.writer.query("PRAGMA journal_mode");
     // WAL lets the shipper's reader connection read while the app writes.
     if (mode[0]?.journal_mode !== "wal" && this.reader !== this.writer) await this.writer.query("PRAGMA journal_mode = WAL");
-    const statements = [...PLUGIN_TABLES, ...schema.tables.flatMap(triggerSql)];
-    const runner = this.writer.createQueryRunner();
-    await runner.startTransaction();
-    try {
-      for (const sql of statements) await runner.query(sql);
-      await runner.commitTransaction();
-    } catch (error) {
-      await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
+    await this.inTransaction(BASE_TABLES);
+    await this.loadLayouts();
+  }
+
+  async install(schema: DatabaseSchema): Promise<void> {
+    if (!this.prepared) await this.prepare(schema);
+    this.schema = schema;
+    const statements: string[] = [];
+    const wanted = new Set(schema.tables.map((t) => t.name));
+    for (const [table, columns] of this.layouts) {
+      const current = schema.tables.find((t) => t.name === table)?.columns.map((c) => c.name);
+      // Emptied by the drain before install; a new layout needs a new outbox.
+      if (!current || current.join("\u0000") !== columns.join("\u0000")) statements.push(`DROP TABLE ${q(outboxOf(table))}`);
+      if (!wanted.has(table)) statements.push(...OPS.map((o) => `DROP TRIGGER IF EXISTS ${q(`_changelog_${table}_${o.op}`)}`));
     }
+    for (const table of schema.tables) {
+      const columns = table.columns.map((c) => c.name);
+      const layout = this.layouts.get(table.name);
+      if (!layout || layout.join("\u0000") !== columns.join("\u0000")) statements.push(outboxSql(table.name, columns));
+      statements.push(`CREATE INDEX IF NOT EXISTS ${q(`${outboxOf(table.name)}_seq`)} ON ${q(outboxOf(table.name))} (_seq)`);
+      statements.push(...triggerSql(table.name, columns));
+    }
+    await this.inTransaction(statements);
+    await this.loadLayouts();
+  }
+
+  /** The seal, run in the same driver call as COMMIT; a no-op when the transaction captured nothing. */
+  sealSql(now: number): string {
+    const pending = [...this.layouts.keys()].map((t) => `EXISTS (SELECT 1 FROM ${q(outboxOf(t))} WHERE _seq = _changelog_head.seq + 1)`);
+    return `UPDATE _changelog_head SET seq = seq + 1, at = max(at, ${Math.floor(now)}) WHERE ${pending.join(" OR ") || "0"}`;
   }
 
   async sealOrphans(): Promise<void> {
-    await this.writer.query(sqliteSealSql(Date.now()));
+    await this.writer.query(this.sealSql(Date.now()));
   }
 
   async readCommitted(afterSeq: number, limit: number): Promise<Frame[]> {
-    const last: { seq: number | null }[] = await this.reader.query(
-      "SELECT max(seq) AS seq FROM (SELECT seq FROM _changelog_tx WHERE seq > ? ORDER BY seq LIMIT ?)", [afterSeq, limit]);
-    const upTo = last[0]?.seq;
-    if (upTo == null) return [];
-    const rows: OutboxRow[] = await this.reader.query(
-      "SELECT o.seq AS seq, t.at AS at, o.tbl AS tbl, o.op AS op, o.old AS old, o.new AS new " +
-      "FROM _changelog_outbox o JOIN _changelog_tx t ON t.seq = o.seq WHERE o.seq > ? AND o.seq <= ? ORDER BY o.seq, o.id",
-      [afterSeq, upTo]);
+    const commits: { seq: number; at: number }[] = await this.reader.query(
+      "SELECT seq, at FROM _changelog_tx WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]);
+    if (commits.length === 0 || this.layouts.size === 0) return [];
+    const upTo = commits[commits.length - 1].seq;
+    const at = new Map(commits.map((c) => [c.seq, c.at]));
+    const branches = [...this.layouts].map(([table, columns]) =>
+      `SELECT ${quoteSqliteString(table)} AS tbl, _seq AS seq, _ord AS ord, rowid AS rid, _op AS op, ` +
+      `CASE WHEN _op <> 'I' THEN ${sqliteRowJsonSql("x", columns, oldName)} END AS old, ` +
+      `CASE WHEN _op <> 'D' THEN ${sqliteRowJsonSql("x", columns, newName)} END AS new ` +
+      `FROM ${q(outboxOf(table))} AS x WHERE _seq > ? AND _seq <= ?`);
+    const rows: (OutboxRow & { ord: number; rid: number })[] = await this.reader.query(
+      `${branches.join(" UNION ALL ")} ORDER BY seq, ord, tbl, rid`, branches.flatMap(() => [afterSeq, upTo]));
+    for (const row of rows) row.at = at.get(Number(row.seq)) ?? 0;
     return framesFromOutbox(rows, this.requireSchema(), (raw) => parseSqliteRowJson(raw));
   }
 
@@ -123,19 +154,19 @@ export class SqliteDialect implements CaptureDialect {
   }
 
   async firstUnshippedSeq(): Promise<number> {
-    const rows: { seq: number | string | null }[] = await this.writer.query(
+    const rows: { seq: number | null }[] = await this.writer.query(
       "SELECT coalesce((SELECT min(seq) FROM _changelog_tx), (SELECT seq + 1 FROM _changelog_head)) AS seq");
     return Number(rows[0]?.seq ?? 1);
   }
 
   async advanceHead(seq: number): Promise<void> {
-    // Direct update of seq would fire the head trigger and invent a transaction: drop rows it adds.
+    // Moving seq fires the head trigger, which records a commit that has no rows: drop it.
     await this.writer.query("UPDATE _changelog_head SET seq = ? WHERE seq < ?", [seq, seq]);
-    await this.writer.query("DELETE FROM _changelog_tx WHERE seq = ? AND NOT EXISTS (SELECT 1 FROM _changelog_outbox WHERE seq = ?)", [seq, seq]);
+    await this.writer.query("DELETE FROM _changelog_tx WHERE seq = ?", [seq]);
   }
 
   async prune(seq: number): Promise<void> {
-    await this.writer.query("DELETE FROM _changelog_outbox WHERE seq <= ?", [seq]);
+    for (const table of this.layouts.keys()) await this.writer.query(`DELETE FROM ${q(outboxOf(table))} WHERE _seq <= ?`, [seq]);
     await this.writer.query("DELETE FROM _changelog_tx WHERE seq <= ?", [seq]);
   }
 
@@ -149,6 +180,31 @@ export class SqliteDialect implements CaptureDialect {
 
   async close(): Promise<void> {
     if (this.reader !== this.writer && this.reader.isInitialized) await this.reader.destroy();
+  }
+
+  private async loadLayouts(): Promise<void> {
+    const tables: { name: string }[] = await this.writer.query(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?", [OUTBOX_PREFIX.length, OUTBOX_PREFIX]);
+    this.layouts = new Map();
+    for (const { name } of tables) {
+      const info: TableInfoRow[] = await this.writer.query(`PRAGMA table_info(${q(name)})`);
+      const columns = info.map((c) => c.name).filter((c) => c.startsWith("o:")).map((c) => c.slice(2));
+      this.layouts.set(name.slice(OUTBOX_PREFIX.length), columns);
+    }
+  }
+
+  private async inTransaction(statements: string[]): Promise<void> {
+    const runner = this.writer.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      for (const sql of statements) await runner.query(sql);
+      await runner.commitTransaction();
+    } catch (error) {
+      await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   private requireSchema(): DatabaseSchema {

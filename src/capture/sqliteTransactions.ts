@@ -1,5 +1,4 @@
 import { DataSource, QueryRunner } from "typeorm";
-import { sqliteSealSql } from "./sqliteDialect";
 import { isPluginStatement, isWriteStatement } from "./statements";
 
 type Exec = (sql: string) => Promise<void>;
@@ -27,7 +26,7 @@ const wrapped = new WeakSet<QueryRunner>();
  * reports an open transaction, so whatever TypeORM starts meanwhile on the
  * shared connection nests as a savepoint, as it would in any transaction.
  */
-export function sealSqliteTransactions(dataSource: DataSource, onCommit: () => void): void {
+export function sealSqliteTransactions(dataSource: DataSource, sealSql: (now: number) => string, onCommit: () => void): void {
   const driver = dataSource.driver as unknown as { createQueryRunner(mode?: string): QueryRunner; queryRunner?: QueryRunner };
   const wrap = (runner: QueryRunner): QueryRunner => {
     if (wrapped.has(runner)) return runner;
@@ -37,7 +36,7 @@ export function sealSqliteTransactions(dataSource: DataSource, onCommit: () => v
     runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
       if (sql === "COMMIT") {
         // TypeORM's outermost commit (inner ones release savepoints).
-        await (await rawExec(runner))(`${sqliteSealSql(Date.now())}; COMMIT`);
+        await (await rawExec(runner))(`${sealSql(Date.now())}; COMMIT`);
         return undefined;
       }
       if (state.isTransactionActive || !isWriteStatement(sql) || isPluginStatement(sql)) {
@@ -55,7 +54,7 @@ export function sealSqliteTransactions(dataSource: DataSource, onCommit: () => v
           await exec("ROLLBACK");
           throw error;
         }
-        await exec(`${sqliteSealSql(Date.now())}; COMMIT`);
+        await exec(`${sealSql(Date.now())}; COMMIT`);
         onCommit();
         return result;
       } finally {

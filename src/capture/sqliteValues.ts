@@ -1,8 +1,10 @@
 import { ColumnValue, Row } from "../journal/types";
 
 /**
- * SQLite rows travel from the triggers to the shipper as JSON objects built by
- * json_object(). Plain JSON would lose three things, so those are tagged:
+ * SQLite rows travel from the outbox to the shipper as JSON objects built by
+ * json_object() (the triggers themselves copy values natively; encoding
+ * happens when the shipper reads). Plain JSON would lose three things, so
+ * those are tagged:
  * - blobs ({"$b": hex}): json_object refuses blobs;
  * - integers beyond 2^53 ({"$i": text}): JavaScript numbers cannot hold them;
  * - reals: json_object prints 15 significant digits, so the value is printed
@@ -26,9 +28,12 @@ export function quoteSqliteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** json_object('col', <value>, …) for a row reference such as NEW, OLD or a table alias. */
-export function sqliteRowJsonSql(rowRef: string, columns: string[]): string {
-  const pairs = columns.map((c) => `${quoteSqliteString(c)}, ${sqliteValueSql(`${rowRef}.${quoteSqliteIdent(c)}`)}`);
+/**
+ * json_object('col', <value>, …) for a row reference such as a table alias;
+ * `stored` maps a column name to the name it is stored under there.
+ */
+export function sqliteRowJsonSql(rowRef: string, columns: string[], stored: (column: string) => string = (c) => c): string {
+  const pairs = columns.map((c) => `${quoteSqliteString(c)}, ${sqliteValueSql(`${rowRef}.${quoteSqliteIdent(stored(c))}`)}`);
   return `json_object(${pairs.join(", ")})`;
 }
 
