@@ -7,8 +7,10 @@ import { SqliteDialect } from "./capture/sqliteDialect";
 import { sealSqliteTransactions } from "./capture/sqliteTransactions";
 import { ChangelogSubscriber } from "./capture/subscriber";
 import { entityTables } from "./capture/tables";
+import { BackupError } from "./errors";
 import { JournalWriter } from "./journal/writer";
 import { DatabaseSchema } from "./journal/types";
+import { takeSnapshot, TakenSnapshot, TakeSnapshotOptions } from "./snapshot/take";
 
 export interface ChangelogOptions {
   /** The backup store; default env BACKUP_DIR, else ./snapshots. */
@@ -34,6 +36,11 @@ export interface Changelog {
   readonly lastSeq: number;
   /** Resolves once every change committed before the call is in the journal and on disk. */
   flush(): Promise<void>;
+  /**
+   * Flushes, then writes a snapshot of the captured tables into the store:
+   * exactly the state after one transaction, taken while the app goes on writing.
+   */
+  snapshot(options?: TakeSnapshotOptions): Promise<TakenSnapshot>;
   /** Ships what is left, stops capture bookkeeping and releases the journal. */
   close(): Promise<void>;
 }
@@ -94,6 +101,11 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
     schema,
     get lastSeq() { return writer.lastSeq; },
     flush: () => shipper.flush(),
+    async snapshot(snapshotOptions) {
+      if (closed) throw new BackupError("BAD_USAGE", "snapshot() on a closed changelog");
+      await shipper.flush();
+      return takeSnapshot(dialect, schema, dir, snapshotOptions);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -42,7 +42,28 @@ export interface CaptureDialect {
   prune(seq: number): Promise<void>;
   /** Every row of a table in canonical form, ordered by primary key. */
   dumpTable(table: string): Promise<Row[]>;
+  /**
+   * Runs `fn` inside one read transaction on one connection of its own: the
+   * head's seq and every table's rows come from the same committed state, so
+   * a snapshot is exactly the state after transaction `seq` however much the
+   * app writes meanwhile.
+   */
+  readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** One consistent view of the database (see readConsistent). */
+export interface ConsistentReader {
+  /** Sequence number of the last transaction the view holds (0: none yet). */
+  readonly seq: number;
+  /** Commit time of that transaction, ms since the epoch (0: none yet). */
+  readonly at: number;
+  /**
+   * Rows of a captured table in the canonical form of dumpTable, in primary
+   * key order, at most `size` per batch: read by keyset pagination, so memory
+   * does not grow with the table (I6).
+   */
+  batches(table: string, size: number): AsyncIterable<Row[]>;
 }
 
 export const PLUGIN_TABLE_PREFIX = "_changelog_";

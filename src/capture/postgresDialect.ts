@@ -1,6 +1,6 @@
-import { DataSource } from "typeorm";
+import { DataSource, QueryRunner } from "typeorm";
 import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
-import { CaptureDialect } from "./dialect";
+import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromOutbox, OutboxRow } from "./outbox";
 import { parsePgRow } from "./pgRecord";
 
@@ -159,6 +159,63 @@ export class PostgresDialect implements CaptureDialect {
     const rows: { r: string }[] = await this.db.query(
       `SELECT _cl::text AS r FROM ${ident(table)} AS _cl ORDER BY ${t.primaryKey.map((c) => `_cl.${ident(c)}`).join(", ")}`);
     return rows.map((x) => parsePgRow(x.r, t));
+  }
+
+  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      // One MVCC snapshot for every statement: the head and the rows show the
+      // same set of committed transactions. Committers queue on the head's
+      // row lock, so a visible seq means every earlier seq is visible too.
+      await runner.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      try {
+        // TRUNCATE is not MVCC-safe: a snapshot that began before a concurrent
+        // TRUNCATE committed sees the table empty. Locking the tables before
+        // the first SELECT (LOCK takes no snapshot) makes TRUNCATE and DDL wait.
+        const tables = this.requireSchema().tables.map((t) => ident(t.name));
+        await runner.query(`LOCK TABLE ${[...tables, "_changelog_head"].join(", ")} IN ACCESS SHARE MODE`);
+        const head: { seq: string; at: number }[] = await runner.query(
+          "SELECT seq, floor(extract(epoch FROM at) * 1000)::float8 AS at FROM _changelog_head");
+        return await fn({
+          seq: Number(head[0]?.seq ?? 0),
+          at: Number(head[0]?.at ?? 0),
+          batches: (table, size) => this.keysetBatches(runner, table, size),
+        });
+      } finally {
+        await runner.query("COMMIT"); // read-only: nothing to keep or undo
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Pages by primary key: `WHERE (pk) > (last pk) ORDER BY pk LIMIT n`, the
+   * last key bound as its text and cast back to the column's type. A table
+   * without a primary key pages by ctid, which is stable inside the snapshot.
+   */
+  private async *keysetBatches(runner: QueryRunner, table: string, size: number): AsyncGenerator<Row[]> {
+    const t = this.requireSchema().tables.find((x) => x.name === table);
+    if (!t) throw new Error(`table ${table} is not captured`);
+    const declared: { keyed: boolean }[] = await runner.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [ident(table)]);
+    const keys = declared[0]?.keyed
+      ? t.primaryKey.map((c) => ({ sql: `_cl.${ident(c)}`, type: t.columns.find((x) => x.name === c)?.type ?? "text" }))
+      : [{ sql: "_cl.ctid", type: "tid" }];
+    const limit = Math.max(1, Math.floor(size));
+    const select = `SELECT _cl::text AS r, ${keys.map((k, i) => `${k.sql}::text AS k${i}`).join(", ")} FROM ${ident(table)} AS _cl`;
+    const order = `ORDER BY ${keys.map((k) => k.sql).join(", ")} LIMIT ${limit}`;
+    let last: (string | null)[] | null = null;
+    for (;;) {
+      const where = last === null ? "" : `WHERE (${keys.map((k) => k.sql).join(", ")}) > (${keys.map((k, i) => `$${i + 1}::${k.type}`).join(", ")})`;
+      const page: Record<string, string | null>[] = await runner.query(`${select} ${where} ${order}`, last ?? []);
+      if (page.length === 0) return;
+      const end = page[page.length - 1];
+      last = keys.map((_k, i) => end[`k${i}`]);
+      yield page.map((x) => parsePgRow(x.r as string, t));
+      if (page.length < limit) return;
+    }
   }
 
   async close(): Promise<void> {}

@@ -1,8 +1,9 @@
-import { DataSource } from "typeorm";
-import { ColumnSchema, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
-import { CaptureDialect } from "./dialect";
+import { DataSource, DataSourceOptions, QueryRunner } from "typeorm";
+import { BackupError } from "../errors";
+import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
+import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromOutbox, OutboxRow } from "./outbox";
-import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, sqliteRowJsonSql } from "./sqliteValues";
+import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, sqliteRowJsonSql, sqliteValueSql } from "./sqliteValues";
 
 /**
  * SQLite capture. For every captured table T a trigger copies each changed
@@ -176,6 +177,70 @@ export class SqliteDialect implements CaptureDialect {
     const rows: { r: string }[] = await this.reader.query(
       `SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r FROM ${q(table)} AS t ORDER BY ${t.primaryKey.map(q).join(", ")}`);
     return rows.map((x) => parseSqliteRowJson(x.r));
+  }
+
+  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T> {
+    if (this.reader === this.writer) {
+      throw new BackupError("BAD_INPUT", "an in-memory SQLite database has no second connection to read a consistent snapshot from",
+        "snapshot a database file (WAL mode lets the snapshot read while the app writes)");
+    }
+    // A connection of its own, not the shipper's reader: a read transaction
+    // there would freeze the shipper's view, and flush() would miss commits
+    // made while the snapshot runs.
+    const connection = await new DataSource({
+      ...this.reader.options, entities: [], subscribers: [], migrations: [], synchronize: false, migrationsRun: false, dropSchema: false,
+    } as DataSourceOptions).initialize();
+    const runner = connection.createQueryRunner();
+    try {
+      // In WAL mode the first read fixes what the transaction sees; the seal
+      // moves head.seq in the same commit as the rows, so both agree.
+      await runner.query("BEGIN");
+      try {
+        const head: { seq: number; at: number }[] = await runner.query("SELECT seq, at FROM _changelog_head");
+        return await fn({
+          seq: Number(head[0]?.seq ?? 0),
+          at: Number(head[0]?.at ?? 0),
+          batches: (table, size) => this.keysetBatches(runner, table, size),
+        });
+      } finally {
+        await runner.query("COMMIT"); // read-only: nothing to keep or undo
+      }
+    } finally {
+      await runner.release();
+      await connection.destroy();
+    }
+  }
+
+  /**
+   * Pages by primary key: `WHERE (pk) > (last pk) ORDER BY pk LIMIT n`. A
+   * table without a declared key pages by rowid (its whole row need not be
+   * unique). Keys are read back in canonical form, so a big integer is bound
+   * as text and cast, never rounded through a JavaScript number.
+   */
+  private async *keysetBatches(runner: QueryRunner, table: string, size: number): AsyncGenerator<Row[]> {
+    const t = this.requireSchema().tables.find((x) => x.name === table);
+    if (!t) throw new Error(`table ${table} is not captured`);
+    const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
+    const keys = Number(declared[0]?.n) > 0 ? t.primaryKey.map((c) => `t.${q(c)}`) : ["t.rowid"];
+    const keyJson = `json_object(${keys.map((k, i) => `'k${i}', ${sqliteValueSql(k)}`).join(", ")})`;
+    const select = `SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r, ${keyJson} AS k FROM ${q(table)} AS t`;
+    const limit = Math.max(1, Math.floor(size));
+    const order = `ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
+    let last: ColumnValue[] | null = null;
+    for (;;) {
+      const where = last === null ? "" : `WHERE (${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`;
+      const params = last === null ? [] : last.map((v) => (typeof v === "bigint" ? v.toString() : v));
+      const page: { r: string; k: string }[] = await runner.query(`${select} ${where} ${order}`, params);
+      if (page.length === 0) return;
+      last = Object.values(parseSqliteRowJson(page[page.length - 1].k));
+      // A NULL key compares as unknown, so paging past it would silently skip rows.
+      if (last.includes(null)) {
+        throw new BackupError("SCHEMA_MISMATCH", `table "${table}" has a row with NULL in its primary key (${t.primaryKey.join(", ")})`,
+          "SQLite allows NULL in non-integer primary keys; give those rows a key value before taking a snapshot");
+      }
+      yield page.map((x) => parseSqliteRowJson(x.r));
+      if (page.length < limit) return;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,122 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { DataSource } from "typeorm";
+import { attachChangelog, Changelog } from "../src";
+import { readFrames } from "../src/journal/reader";
+import { DatabaseSchema, Frame } from "../src/journal/types";
+import { listSnapshots, SnapshotReader } from "../src/snapshot";
+import { TakenSnapshot } from "../src/snapshot/take";
+import { openStocktakeDataSource } from "../src/stocktake/datasource";
+import { createScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
+import { tempDir } from "./support/databases";
+import { applyFrames, expectSameState, TableState } from "./support/replay";
+
+const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function emptyState(schema: DatabaseSchema): TableState {
+  return new Map(schema.tables.map((t) => [t.name, new Map()]));
+}
+
+/** The snapshot's rows as a table state; inserting them through the replay oracle also catches a row written twice. */
+async function snapshotState(path: string, schema: DatabaseSchema): Promise<TableState> {
+  const state = emptyState(schema);
+  const reader = await SnapshotReader.open(path);
+  try {
+    expect(reader.header.schema).to.deep.equal(schema);
+    for await (const batch of reader.batches()) {
+      const changes = batch.rows.map((row) => ({ table: batch.table, op: "insert" as const, key: {}, before: null, after: row }));
+      applyFrames(state, [{ seq: 0, at: 0, changes }], schema);
+    }
+  } finally {
+    await reader.close();
+  }
+  return state;
+}
+
+/**
+ * The app's own workload, a few steps at a time, until told to stop. Two
+ * writers pick rows independently, so a step may lose a race (a row the other
+ * one deleted) and roll back: that is fine, rolled-back work is not the point.
+ */
+function keepWriting(ds: DataSource, seed: number, running: () => boolean, afterSteps?: () => Promise<void>): Promise<number> {
+  return (async () => {
+    let steps = 0;
+    for (let s = seed; running(); s += 7919) {
+      await mutateStocktake(ds, { steps: 3, seed: s }).then(() => { steps += 3; }, () => undefined);
+      await afterSteps?.();
+    }
+    return steps;
+  })();
+}
+
+async function headSeq(ds: DataSource): Promise<number> {
+  const rows: { seq: number | string }[] = await ds.query("SELECT seq FROM _changelog_head");
+  return Number(rows[0].seq);
+}
+
+for (const engine of ENGINES) {
+  describe(`snapshot while the app writes (${engine})`, function () {
+    this.timeout(300000);
+
+    it("holds exactly the state after its seq: equal to replaying journal frames 1..seq", async () => {
+      await fc.assert(fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 250 }), { minLength: 3, maxLength: 5 }),
+        fc.integer({ min: 1, max: 1000 }),
+        async (delays, seed) => {
+          const db = await createScratchDatabase(engine);
+          const ds = await openStocktakeDataSource(db.url);
+          // PostgreSQL: a second app instance writes on connections of its own.
+          const other = engine === "postgres" ? await openStocktakeDataSource(db.url) : null;
+          const store = tempDir();
+          let changelog: Changelog | null = null;
+          let running = true;
+          const writers: Promise<number>[] = [];
+          try {
+            changelog = await attachChangelog(ds, { dir: store });
+            await seedStocktake(ds, { scale: 1, seed });
+            // flush() must reach every commit made before it, also while a snapshot is being read.
+            const flushReachesHead = async () => {
+              const head = await headSeq(ds);
+              await changelog!.flush();
+              expect(changelog!.lastSeq, "journal after flush()").to.be.at.least(head);
+            };
+            writers.push(keepWriting(ds, seed, () => running, flushReachesHead));
+            if (other) writers.push(keepWriting(other, seed + 1, () => running));
+
+            const taken: { snapshot: TakenSnapshot; headAfter: number }[] = [];
+            for (const [i, delay] of delays.entries()) {
+              await sleep(delay);
+              const snapshot = await changelog.snapshot({ name: `s${i}` });
+              taken.push({ snapshot, headAfter: await headSeq(ds) });
+            }
+            running = false;
+            const steps = await Promise.all(writers);
+            expect(steps.reduce((a, b) => a + b, 0), "writes happened").to.be.greaterThan(0);
+            await changelog.flush();
+
+            const schema = changelog.schema;
+            const frames: Frame[] = [...readFrames(store)];
+            expect(frames[0].seq).to.equal(1);
+            // Writes really ran while snapshots were read, else this proves nothing.
+            expect(taken.some((t) => t.headAfter > t.snapshot.seq), "commits during a snapshot").to.equal(true);
+            for (const { snapshot } of taken) {
+              const expected = emptyState(schema);
+              applyFrames(expected, frames.filter((f) => f.seq <= snapshot.seq), schema);
+              expectSameState(await snapshotState(snapshot.path, schema), expected);
+            }
+            const listed = (await listSnapshots(store)).snapshots;
+            expect(listed.map((s) => [s.file, s.seq, s.rows])).to.deep.equal(taken.map(({ snapshot: s }) => [s.file, s.seq, s.rows]));
+          } finally {
+            running = false;
+            await Promise.allSettled(writers);
+            await changelog?.close();
+            await other?.destroy();
+            await ds.destroy();
+            await db.dispose();
+          }
+        }), { numRuns: 3 });
+    });
+  });
+}
