@@ -67,7 +67,7 @@ export async function takeSnapshot(
     const file = snapshotFileName(kind, createdAt, options.name);
     const path = join(storeDir, file);
     // The writer would refuse at the end anyway; say so before reading the whole database.
-    if (await exists(path)) throw alreadyExists(path);
+    if (await exists(path)) throw alreadyExists(path, kind);
     const name = file.slice(0, -SNAPSHOT_EXT.length);
     const writer = await SnapshotWriter.create(path, { kind, name, createdAt, seq: reader.seq, schema });
     try {
@@ -103,6 +103,9 @@ async function exists(path: string): Promise<boolean> {
   return fs.access(path).then(() => true, () => false);
 }
 
-function alreadyExists(path: string): BackupError {
-  return new BackupError("BAD_INPUT", `${path} already exists`, "choose another snapshot name, or remove the existing file first");
+function alreadyExists(path: string, kind: SnapshotKind): BackupError {
+  // A snapshot is never overwritten unasked; a scheduled kind has one name per day.
+  const hint = kind === "manual" ? "choose another snapshot name, or remove the existing file first"
+    : `the ${kind} snapshot of this date was taken already: remove it to take it again, or take a manual one`;
+  return new BackupError("BAD_INPUT", `${path} already exists`, hint);
 }
