@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
+import { registerBackup } from "./commands/backup";
+import { registerList } from "./commands/list";
 import { registerLog } from "./commands/log";
 
 const program = new Command("stocktake-backup")
@@ -10,6 +12,8 @@ const program = new Command("stocktake-backup")
   .exitOverride();
 
 registerLog(program);
+registerBackup(program);
+registerList(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
