@@ -4,3 +4,5 @@ export { attachChangelog, Changelog, ChangelogOptions, resolveStoreDir } from ".
 export { Durability } from "./capture/shipper";
 export { BackupError, ErrorCode } from "./errors";
 export * from "./journal/types";
+export { BackupRestoreManager, BackupRestoreManagerOptions, CreateBackupResult, ListBackupsResult, BackupFailure } from "./api/BackupRestoreManager";
+export { takeSnapshot, TakeSnapshotOptions, TakenSnapshot, SnapshotProgress } from "./snapshot/take";
