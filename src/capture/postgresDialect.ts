@@ -206,15 +206,23 @@ export class PostgresDialect implements CaptureDialect {
     const limit = Math.max(1, Math.floor(size));
     const select = `SELECT _cl::text AS r, ${keys.map((k, i) => `${k.sql}::text AS k${i}`).join(", ")} FROM ${ident(table)} AS _cl`;
     const order = `ORDER BY ${keys.map((k) => k.sql).join(", ")} LIMIT ${limit}`;
-    let last: (string | null)[] | null = null;
-    for (;;) {
+    const fetch = (last: (string | null)[] | null): Promise<Record<string, string | null>[]> => {
       const where = last === null ? "" : `WHERE (${keys.map((k) => k.sql).join(", ")}) > (${keys.map((k, i) => `$${i + 1}::${k.type}`).join(", ")})`;
-      const page: Record<string, string | null>[] = await runner.query(`${select} ${where} ${order}`, last ?? []);
-      if (page.length === 0) return;
-      const end = page[page.length - 1];
-      last = keys.map((_k, i) => end[`k${i}`]);
-      yield page.map((x) => parsePgRow(x.r as string, t));
-      if (page.length < limit) return;
+      return runner.query(`${select} ${where} ${order}`, last ?? []);
+    };
+    // The next page is read while this one is parsed and written: at most two pages in memory.
+    let next: Promise<Record<string, string | null>[]> | null = fetch(null);
+    try {
+      while (next !== null) {
+        const page: Record<string, string | null>[] = await next;
+        next = null;
+        if (page.length === 0) return;
+        const end = page[page.length - 1];
+        if (page.length === limit) next = fetch(keys.map((_k, i) => end[`k${i}`]));
+        yield page.map((x) => parsePgRow(x.r as string, t));
+      }
+    } finally {
+      await next?.catch(() => undefined); // a consumer that stops early must not leave a query running
     }
   }
 

@@ -226,20 +226,29 @@ export class SqliteDialect implements CaptureDialect {
     const select = `SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r, ${keyJson} AS k FROM ${q(table)} AS t`;
     const limit = Math.max(1, Math.floor(size));
     const order = `ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
-    let last: ColumnValue[] | null = null;
-    for (;;) {
+    const fetch = (last: ColumnValue[] | null): Promise<{ r: string; k: string }[]> => {
       const where = last === null ? "" : `WHERE (${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`;
       const params = last === null ? [] : last.map((v) => (typeof v === "bigint" ? v.toString() : v));
-      const page: { r: string; k: string }[] = await runner.query(`${select} ${where} ${order}`, params);
-      if (page.length === 0) return;
-      last = Object.values(parseSqliteRowJson(page[page.length - 1].k));
-      // A NULL key compares as unknown, so paging past it would silently skip rows.
-      if (last.includes(null)) {
-        throw new BackupError("SCHEMA_MISMATCH", `table "${table}" has a row with NULL in its primary key (${t.primaryKey.join(", ")})`,
-          "SQLite allows NULL in non-integer primary keys; give those rows a key value before taking a snapshot");
+      return runner.query(`${select} ${where} ${order}`, params);
+    };
+    // The next page is read while this one is parsed and written: at most two pages in memory.
+    let next: Promise<{ r: string; k: string }[]> | null = fetch(null);
+    try {
+      while (next !== null) {
+        const page: { r: string; k: string }[] = await next;
+        next = null;
+        if (page.length === 0) return;
+        const last = Object.values(parseSqliteRowJson(page[page.length - 1].k));
+        // A NULL key compares as unknown, so paging past it would silently skip rows.
+        if (last.includes(null)) {
+          throw new BackupError("SCHEMA_MISMATCH", `table "${table}" has a row with NULL in its primary key (${t.primaryKey.join(", ")})`,
+            "SQLite allows NULL in non-integer primary keys; give those rows a key value before taking a snapshot");
+        }
+        if (page.length === limit) next = fetch(last);
+        yield page.map((x) => parseSqliteRowJson(x.r));
       }
-      yield page.map((x) => parseSqliteRowJson(x.r));
-      if (page.length < limit) return;
+    } finally {
+      await next?.catch(() => undefined); // a consumer that stops early must not leave a query running
     }
   }
 
