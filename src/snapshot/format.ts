@@ -3,6 +3,7 @@
  * header and trailer. Writer and reader both take their numbers from here.
  */
 import type { DatabaseSchema } from "../journal/types";
+import type { SchemaDdl } from "../schema/ddl";
 
 export const MAGIC = Buffer.from("STKSNAP1", "latin1");
 export const FORMAT_VERSION = 1;
@@ -33,10 +34,15 @@ export interface SnapshotHeader {
   schema: DatabaseSchema;
   /** schemaFingerprint(schema) */
   fingerprint: string;
+  /**
+   * How to create the tables in a new database (src/schema/). Optional: files
+   * written before it existed lack it, and a restore then needs the tables to exist.
+   */
+  ddl?: SchemaDdl;
 }
 
 /** What the caller of SnapshotWriter.create says; version, engine and fingerprint follow from it. */
-export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdAt" | "seq" | "schema">;
+export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdAt" | "seq" | "schema" | "ddl">;
 
 export interface TableSummary {
   name: string;

@@ -73,6 +73,8 @@ export class SnapshotWriter {
       engine: header.schema.engine,
       schema: header.schema,
       fingerprint: schemaFingerprint(header.schema),
+      // Only when given: a header without ddl stays byte-for-byte what it was.
+      ...(header.ddl !== undefined ? { ddl: header.ddl } : {}),
     };
     const opts: Required<SnapshotWriterOptions> = {
       level: options.level ?? DEFAULT_LEVEL,
