@@ -46,9 +46,11 @@ export interface CaptureDialect {
    * Runs `fn` inside one read transaction on one connection of its own: the
    * head's seq and every table's rows come from the same committed state, so
    * a snapshot is exactly the state after transaction `seq` however much the
-   * app writes meanwhile.
+   * app writes meanwhile. `schema` names the tables to read (default: those
+   * of prepare()); with it, no prepare() is needed, so a process that only
+   * snapshots writes nothing to the database.
    */
-  readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T>;
+  readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>, schema?: DatabaseSchema): Promise<T>;
   close(): Promise<void>;
 }
 

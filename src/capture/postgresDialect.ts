@@ -161,7 +161,7 @@ export class PostgresDialect implements CaptureDialect {
     return rows.map((x) => parsePgRow(x.r, t));
   }
 
-  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T> {
+  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>, schema: DatabaseSchema = this.requireSchema()): Promise<T> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
@@ -173,14 +173,14 @@ export class PostgresDialect implements CaptureDialect {
         // TRUNCATE is not MVCC-safe: a snapshot that began before a concurrent
         // TRUNCATE committed sees the table empty. Locking the tables before
         // the first SELECT (LOCK takes no snapshot) makes TRUNCATE and DDL wait.
-        const tables = this.requireSchema().tables.map((t) => ident(t.name));
+        const tables = schema.tables.map((t) => ident(t.name));
         await runner.query(`LOCK TABLE ${[...tables, "_changelog_head"].join(", ")} IN ACCESS SHARE MODE`);
         const head: { seq: string; at: number }[] = await runner.query(
           "SELECT seq, floor(extract(epoch FROM at) * 1000)::float8 AS at FROM _changelog_head");
         return await fn({
           seq: Number(head[0]?.seq ?? 0),
           at: Number(head[0]?.at ?? 0),
-          batches: (table, size) => this.keysetBatches(runner, table, size),
+          batches: (table, size) => this.keysetBatches(runner, schema, table, size),
         });
       } finally {
         await runner.query("COMMIT"); // read-only: nothing to keep or undo
@@ -195,9 +195,9 @@ export class PostgresDialect implements CaptureDialect {
    * last key bound as its text and cast back to the column's type. A table
    * without a primary key pages by ctid, which is stable inside the snapshot.
    */
-  private async *keysetBatches(runner: QueryRunner, table: string, size: number): AsyncGenerator<Row[]> {
-    const t = this.requireSchema().tables.find((x) => x.name === table);
-    if (!t) throw new Error(`table ${table} is not captured`);
+  private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
+    const t = schema.tables.find((x) => x.name === table);
+    if (!t) throw new Error(`table ${table} is not in the schema being read`);
     const declared: { keyed: boolean }[] = await runner.query(
       "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [ident(table)]);
     const keys = declared[0]?.keyed

@@ -179,7 +179,7 @@ export class SqliteDialect implements CaptureDialect {
     return rows.map((x) => parseSqliteRowJson(x.r));
   }
 
-  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>): Promise<T> {
+  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>, schema: DatabaseSchema = this.requireSchema()): Promise<T> {
     if (this.reader === this.writer) {
       throw new BackupError("BAD_INPUT", "an in-memory SQLite database has no second connection to read a consistent snapshot from",
         "snapshot a database file (WAL mode lets the snapshot read while the app writes)");
@@ -200,7 +200,7 @@ export class SqliteDialect implements CaptureDialect {
         return await fn({
           seq: Number(head[0]?.seq ?? 0),
           at: Number(head[0]?.at ?? 0),
-          batches: (table, size) => this.keysetBatches(runner, table, size),
+          batches: (table, size) => this.keysetBatches(runner, schema, table, size),
         });
       } finally {
         await runner.query("COMMIT"); // read-only: nothing to keep or undo
@@ -217,9 +217,9 @@ export class SqliteDialect implements CaptureDialect {
    * unique). Keys are read back in canonical form, so a big integer is bound
    * as text and cast, never rounded through a JavaScript number.
    */
-  private async *keysetBatches(runner: QueryRunner, table: string, size: number): AsyncGenerator<Row[]> {
-    const t = this.requireSchema().tables.find((x) => x.name === table);
-    if (!t) throw new Error(`table ${table} is not captured`);
+  private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
+    const t = schema.tables.find((x) => x.name === table);
+    if (!t) throw new Error(`table ${table} is not in the schema being read`);
     const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
     const keys = Number(declared[0]?.n) > 0 ? t.primaryKey.map((c) => `t.${q(c)}`) : ["t.rowid"];
     const keyJson = `json_object(${keys.map((k, i) => `'k${i}', ${sqliteValueSql(k)}`).join(", ")})`;

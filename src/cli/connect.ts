@@ -125,11 +125,12 @@ export async function openChangelogForCli(options: CliConnectOptions): Promise<C
         close: async () => { try { await attached.close(); } finally { await release(); } },
       };
     }
+    // No prepare(): its DDL and writes are not needed to read, and on SQLite
+    // they would fail with SQLITE_BUSY while the app writes.
     const dialect = await createDialect(dataSource);
     let schema: DatabaseSchema;
     try {
       schema = await dialect.readSchema(tables);
-      await dialect.prepare(schema);
     } catch (error) {
       await dialect.close();
       throw error;

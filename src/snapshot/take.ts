@@ -87,7 +87,7 @@ export async function takeSnapshot(
       await writer.abort();
       throw error;
     }
-  });
+  }, schema);
   await addToManifest(storeDir, taken.file);
   return { ...taken, ms: performance.now() - started };
 }
