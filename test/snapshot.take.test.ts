@@ -1,15 +1,17 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import fs from "fs";
 import { DataSource } from "typeorm";
 import { attachChangelog, Changelog } from "../src";
+import { createDialect } from "../src/capture/createDialect";
 import { readFrames } from "../src/journal/reader";
 import { DatabaseSchema, Frame } from "../src/journal/types";
-import { listSnapshots, SnapshotReader } from "../src/snapshot";
-import { TakenSnapshot } from "../src/snapshot/take";
+import { listSnapshots, MANIFEST_FILE, SnapshotReader } from "../src/snapshot";
+import { takeSnapshot, TakenSnapshot } from "../src/snapshot/take";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
 import { createScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
+import { createTestDatabase, openDataSource, tempDir } from "./support/databases";
 import { applyFrames, expectSameState, TableState } from "./support/replay";
 
 const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
@@ -117,6 +119,41 @@ for (const engine of ENGINES) {
             await db.dispose();
           }
         }), { numRuns: 3 });
+    });
+  });
+}
+
+for (const engine of ["sqlite", "postgres"] as const) {
+  describe(`a snapshot that fails half-way (${engine})`, function () {
+    this.timeout(60000);
+
+    it("leaves no file, no temp file and no manifest entry; the next snapshot works", async () => {
+      const db = await createTestDatabase(engine);
+      const ds = await openDataSource(db, []);
+      const store = tempDir();
+      try {
+        await ds.query("CREATE TABLE a (id integer PRIMARY KEY)");
+        await ds.query("CREATE TABLE b (id integer PRIMARY KEY)");
+        for (let i = 1; i <= 50; i++) await ds.query(`INSERT INTO a VALUES (${i})`);
+        await ds.query("INSERT INTO b VALUES (1)");
+        const dialect = await createDialect(ds);
+        const schema = await dialect.readSchema(["a", "b"]);
+        await dialect.prepare(schema);
+        const first = await takeSnapshot(dialect, schema, store, { name: "good" });
+        const failing = takeSnapshot(dialect, schema, store, {
+          name: "bad", batchRows: 10,
+          onProgress: (p) => { if (p.rows >= 20) throw new Error("disk full (simulated)"); },
+        });
+        await failing.then(() => expect.fail("the snapshot should have failed"), (e: Error) => expect(e.message).to.match(/simulated/));
+        expect(fs.readdirSync(store).sort()).to.deep.equal(["good.snap", MANIFEST_FILE]);
+        expect((await listSnapshots(store)).snapshots.map((s) => s.file)).to.deep.equal(["good.snap"]);
+        const again = await takeSnapshot(dialect, schema, store, { name: "again" });
+        expect([again.rows, again.seq]).to.deep.equal([first.rows, first.seq]);
+        await dialect.close();
+      } finally {
+        await ds.destroy();
+        await db.drop();
+      }
     });
   });
 }

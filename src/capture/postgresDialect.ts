@@ -177,13 +177,17 @@ export class PostgresDialect implements CaptureDialect {
         await runner.query(`LOCK TABLE ${[...tables, "_changelog_head"].join(", ")} IN ACCESS SHARE MODE`);
         const head: { seq: string; at: number }[] = await runner.query(
           "SELECT seq, floor(extract(epoch FROM at) * 1000)::float8 AS at FROM _changelog_head");
-        return await fn({
+        const result = await fn({
           seq: Number(head[0]?.seq ?? 0),
           at: Number(head[0]?.at ?? 0),
           batches: (table, size) => this.keysetBatches(runner, schema, table, size),
         });
-      } finally {
-        await runner.query("COMMIT"); // read-only: nothing to keep or undo
+        await runner.query("COMMIT");
+        return result;
+      } catch (error) {
+        // Read-only, so nothing to undo; a failing ROLLBACK must not hide the cause.
+        await runner.query("ROLLBACK").catch(() => undefined);
+        throw error;
       }
     } finally {
       await runner.release();
