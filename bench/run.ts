@@ -1,11 +1,12 @@
 import "reflect-metadata";
 import { benchCapture } from "./capture";
+import { benchSnapshotRestore } from "./snapshotRestore";
 import { BenchDir } from "./support";
 
 /**
  * npm run bench: every number is a ratio against a baseline run in the same
  * process (plugin off vs on), never an absolute timing to assert on.
- * BENCH_STEPS and BENCH_ROUNDS scale it.
+ * BENCH_STEPS, BENCH_ROUNDS and BENCH_SCALES scale it.
  */
 async function main(): Promise<void> {
   const work = new BenchDir();
@@ -15,6 +16,10 @@ async function main(): Promise<void> {
     process.stderr.write(`capture: ${rounds} alternating rounds of ${steps} workload steps per engine…\n`);
     console.log("## Capture overhead and journal append rate\n");
     console.log(await benchCapture(work, { scale: 2, steps, rounds }));
+    const scales = (process.env.BENCH_SCALES ?? "100000,1000000").split(",").map(Number);
+    process.stderr.write(`snapshot and restore at ${scales.join(" and ")} rows…\n`);
+    console.log("\n## Snapshot and restore (SQLite)\n");
+    console.log(await benchSnapshotRestore(work, scales));
   } finally {
     work.remove();
   }

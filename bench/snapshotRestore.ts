@@ -1,0 +1,64 @@
+import { execFileSync } from "child_process";
+import path from "path";
+import { openStocktakeDataSource } from "../src/stocktake/datasource";
+import { seedStocktake } from "../src/stocktake/workload";
+import { growTo } from "./bulkFill";
+import { BenchDir, formatTable } from "./support";
+
+interface Measured { ms: number; maxRssMb: number; bytes?: number; rows?: number }
+
+const CHILD = path.join(__dirname, "child.js");
+
+function run(op: string, ...args: string[]): Measured {
+  const out = execFileSync(process.execPath, [CHILD, op, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").pop() as string) as Measured;
+}
+
+async function seededDatabase(work: BenchDir, total: number): Promise<{ file: string; rows: number }> {
+  const file = work.file(`source-${total}.db`);
+  const ds = await openStocktakeDataSource(file);
+  await seedStocktake(ds, { scale: 10, seed: 1 });
+  const rows = await growTo(ds, total);
+  await ds.query("PRAGMA wal_checkpoint(TRUNCATE)");
+  await ds.destroy();
+  return { file, rows };
+}
+
+const mb = (bytes?: number) => (bytes === undefined ? "" : `${(bytes / 1e6).toFixed(1)} MB`);
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * Snapshot and restore against, in the same run, SQLite's VACUUM INTO and
+ * the old JSON approach, at each scale. Every operation runs in a child
+ * process of its own, so peak memory is that operation's.
+ */
+export async function benchSnapshotRestore(work: BenchDir, scales: number[]): Promise<string> {
+  const rows: string[][] = [];
+  const ratios: string[][] = [];
+  for (const total of scales) {
+    const source = await seededDatabase(work, total);
+    const store = work.dir(`store-${total}`);
+    const vacuum = run("vacuum-into", source.file, work.file(`vacuum-${total}.db`));
+    const snapshot = run("snapshot", source.file, store);
+    const json = run("json-dump", source.file, work.file(`backup-${total}.json.gz`));
+    const jsonRestore = run("json-restore", work.file(`backup-${total}.json.gz`), work.file(`json-restored-${total}.db`));
+    const ours: Measured | null = null; // the restore engine is measured here once it lands
+    const line = (name: string, m: Measured | null) => m && rows.push([String(source.rows), name, s(m.ms), mb(m.bytes), `${m.maxRssMb.toFixed(0)} MB`]);
+    line("VACUUM INTO", vacuum);
+    line("snapshot (zstd, streaming)", snapshot);
+    line("old JSON dump (pretty, gzip)", json);
+    line("restore (snapshot → new SQLite file)", ours);
+    line("old JSON restore (ORM, batches of 100)", jsonRestore);
+    ratios.push([String(source.rows),
+      `${(snapshot.ms / vacuum.ms).toFixed(2)}× (≤ 3)`,
+      `${(json.ms / snapshot.ms).toFixed(1)}× (≥ 10)`,
+      `${((snapshot.bytes ?? 0) / (json.bytes ?? 1)).toFixed(2)}× (≤ 0.5)`,
+      ours ? `${(jsonRestore.ms / ours.ms).toFixed(1)}× (≥ 10)` : "n/a",
+    ]);
+  }
+  return [
+    formatTable(["rows", "operation", "time", "size", "peak RSS"], rows),
+    "",
+    formatTable(["rows", "snapshot / VACUUM INTO time", "JSON dump / snapshot time", "snapshot / JSON size", "JSON restore / restore time"], ratios),
+  ].join("\n");
+}
