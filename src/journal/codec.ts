@@ -4,7 +4,7 @@
  * drift apart between writer and reader.
  */
 import { crc32 } from "node:zlib";
-import { Packr, addExtension, type Options } from "msgpackr";
+import { NEGATIVE_ZERO, NegativeZero, packr } from "./msgpack";
 import type { ColumnValue, Frame, Row, RowChange, SegmentHeader } from "./types";
 
 export const MAGIC = Buffer.from("STKJRNL1", "latin1");
@@ -15,31 +15,8 @@ export const SEGMENT_PREFIX_BYTES = 16;
 export const FRAME_HEADER_BYTES = 8;
 /** A frame length field is a u32. */
 export const MAX_PAYLOAD_BYTES = 0xffff_ffff;
+export { NEGATIVE_ZERO_EXT } from "./msgpack";
 
-/**
- * msgpack turns -0 into the integer 0 (it is "an integer"), but PostgreSQL
- * float8 keeps -0, so the journal marks it with a zero-length extension.
- * The class is private: only the codec's own walk creates instances.
- */
-export const NEGATIVE_ZERO_EXT = 0x2d;
-class NegativeZero {}
-const NEGATIVE_ZERO = new NegativeZero();
-addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT, pack: () => Buffer.alloc(0), unpack: () => -0 });
-
-/**
- * useRecords false: plain msgpack maps, so every frame decodes on its own
- * (no shared structures to lose). int64AsType 'auto': 64-bit integers come
- * back as number inside +-2^53 and as bigint beyond, which is the canonical
- * form of ColumnValue (bigint only where a number would round). copyBuffers:
- * decoded Buffers must not alias the reader's reusable read buffer.
- * ('auto' is missing from msgpackr's typings, hence the cast.)
- */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  int64AsType: "auto",
-  copyBuffers: true,
-} as unknown as Options);
 
 export function crc(data: Buffer): number {
   return crc32(data) >>> 0;

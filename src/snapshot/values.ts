@@ -1,27 +1,10 @@
 /**
- * msgpack of snapshot payloads: row arrays, block payloads and the header.
- *
- * The options and the -0 marker are the journal's (src/journal/codec.ts), so
- * a value reads back from a snapshot exactly as it would from the journal.
- * The journal codec does not export its Packr nor a value-level encoder, so
- * this module holds a second instance with the same options and registers -0
- * under the journal's extension type (same bytes, same decoding).
+ * msgpack of snapshot payloads: row arrays, block payloads and the header,
+ * with the journal's configuration (src/journal/msgpack.ts), so a value reads
+ * back from a snapshot exactly as it would from the journal.
  */
-import { Packr, addExtension, type Options } from "msgpackr";
-import { NEGATIVE_ZERO_EXT } from "../journal/codec";
+import { NEGATIVE_ZERO, packr } from "../journal/msgpack";
 import type { ColumnValue } from "../journal/types";
-
-class NegativeZero {}
-const NEGATIVE_ZERO = new NegativeZero();
-addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT, pack: () => Buffer.alloc(0), unpack: () => -0 });
-
-/** Same options as the journal codec; see the reasons there. */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  int64AsType: "auto",
-  copyBuffers: true,
-} as unknown as Options);
 
 export function pack(value: unknown): Buffer {
   return packr.pack(value);
