@@ -15,7 +15,6 @@ export const SEGMENT_PREFIX_BYTES = 16;
 export const FRAME_HEADER_BYTES = 8;
 /** A frame length field is a u32. */
 export const MAX_PAYLOAD_BYTES = 0xffff_ffff;
-export { NEGATIVE_ZERO_EXT } from "./msgpack";
 
 
 export function crc(data: Buffer): number {
