@@ -6,3 +6,7 @@ export { BackupError, ErrorCode } from "./errors";
 export * from "./journal/types";
 export { BackupRestoreManager, BackupRestoreManagerOptions, CreateBackupResult, ListBackupsResult, BackupFailure } from "./api/BackupRestoreManager";
 export { takeSnapshot, TakeSnapshotOptions, TakenSnapshot, SnapshotProgress } from "./snapshot/take";
+export {
+  restore, RestoreOptions, RestoreResult, RestoreProgress, RowEvent, RowEventRule, Finding, Severity, TargetMode,
+} from "./restore";
+export { captureDdl, SchemaDdl } from "./schema";

@@ -115,6 +115,8 @@ export interface LoadOptions {
    * Default: roll back and throw.
    */
   allowViolations?: boolean;
+  /** Do not verify the foreign keys at all (restore --skip-validation); no violations are returned. */
+  skipCheck?: boolean;
 }
 
 /**
@@ -133,7 +135,7 @@ export async function loadWithForeignKeysOff<T>(runner: QueryRunner, engine: Eng
     try {
       if (engine === "postgres") await replicaRole(runner);
       const result = await load();
-      const violations = await checkForeignKeys(runner, engine);
+      const violations = options.skipCheck ? [] : await checkForeignKeys(runner, engine);
       if (violations.length && !options.allowViolations) {
         const v = violations[0];
         throw new BackupError("SCHEMA_MISMATCH",

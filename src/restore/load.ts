@@ -1,0 +1,110 @@
+/**
+ * The two halves of a restore's write, both inside the caller's transaction
+ * and both streaming (I6): the snapshot's rows, one block at a time, and the
+ * journal's frames, one at a time. Each row written is emitted as a row event.
+ * Values are converted when the backup comes from the other engine.
+ */
+import type { QueryRunner } from "typeorm";
+import { BackupError } from "../errors";
+import { headerForSeq, readFrames, segmentHeaders } from "../journal/reader";
+import type { Frame, Row, RowChange, TableSchema } from "../journal/types";
+import type { SnapshotReader } from "../snapshot";
+import { rowConverter } from "./convert";
+import type { RowEventStream } from "./events";
+import { applyFrame, insertRows } from "./rowWriter";
+import { Engine, schemaMismatch } from "./sql";
+
+export interface LoadContext {
+  runner: QueryRunner;
+  engine: Engine;
+  /** The target's tables, as its catalog describes them. */
+  tables: Map<string, TableSchema>;
+  stream: RowEventStream;
+}
+
+function targetTable(ctx: LoadContext, name: string): TableSchema {
+  const table = ctx.tables.get(name);
+  if (!table) throw schemaMismatch(`the backup holds table "${name}", which the target does not have`);
+  return table;
+}
+
+/** Writes every row of the snapshot; returns rows per table. The reader checks each block, and each table's count and digest at its end. */
+export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onRows: (table: string, rows: number) => void): Promise<Map<string, number>> {
+  const { seq, createdAt: at, engine: fromEngine } = reader.header;
+  const loaded = new Map<string, number>();
+  const converters = new Map<string, ((row: Row) => Row) | null>();
+  for await (const batch of reader.rawBatches()) {
+    const table = targetTable(ctx, batch.table.name);
+    let convert = converters.get(table.name);
+    if (convert === undefined) {
+      convert = fromEngine === ctx.engine ? null : rowConverter(fromEngine, batch.table, ctx.engine, table);
+      converters.set(table.name, convert);
+    }
+    const names = batch.table.columns.map((c) => c.name);
+    const rows = batch.rows.map((values) => {
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+      return convert ? convert(row) : row;
+    });
+    await insertRows(ctx.runner, ctx.engine, table, rows);
+    for (const row of rows) ctx.stream.emit({ table: table.name, op: "load", seq, at, before: null, after: row });
+    loaded.set(table.name, (loaded.get(table.name) ?? 0) + rows.length);
+    onRows(table.name, rows.length);
+  }
+  return loaded;
+}
+
+export interface Replayed {
+  frames: number;
+  /** Seq and commit time of the last frame replayed; null when none was. */
+  last: { seq: number; at: number } | null;
+}
+
+/**
+ * Replays frames afterSeq + 1 .. toSeq in order. A frame missing from that
+ * run is a gap, and stops the restore (the caller's transaction undoes it).
+ */
+export async function replayJournal(ctx: LoadContext, store: string, afterSeq: number, toSeq: number, onFrame: (frame: Frame) => void): Promise<Replayed> {
+  if (toSeq <= afterSeq) return { frames: 0, last: null };
+  const headers = segmentHeaders(store);
+  const converters = new Map<string, (row: Row) => Row>();
+  let expected = afterSeq + 1;
+  let last: Replayed["last"] = null;
+  for (const frame of readFrames(store, { fromSeq: afterSeq + 1, toSeq })) {
+    if (frame.seq !== expected) {
+      throw new BackupError("JOURNAL_GAP", `the journal in ${store} jumps from seq ${expected - 1} to ${frame.seq}`, "a segment was lost or damaged: restore to an earlier point");
+    }
+    const journal = headerForSeq(headers, frame.seq)?.header.schema;
+    const converted = journal && journal.engine !== ctx.engine ? convertFrame(ctx, frame, journal.tables, journal.engine, converters) : frame;
+    await applyFrame(ctx.runner, ctx.engine, [...ctx.tables.values()], converted);
+    for (const c of converted.changes) ctx.stream.emit({ table: c.table, op: c.op, seq: frame.seq, at: frame.at, before: c.before, after: c.after });
+    last = { seq: frame.seq, at: frame.at };
+    expected++;
+    onFrame(frame);
+  }
+  if (expected !== toSeq + 1) {
+    throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "restore to an earlier point (list shows the restorable span)");
+  }
+  return { frames: toSeq - afterSeq, last };
+}
+
+/** A frame captured on the other engine, in the target engine's canonical values; the key is taken from the converted row. */
+function convertFrame(ctx: LoadContext, frame: Frame, journalTables: TableSchema[], fromEngine: Engine, cache: Map<string, (row: Row) => Row>): Frame {
+  const changes = frame.changes.map((change): RowChange => {
+    let convert = cache.get(change.table);
+    const table = targetTable(ctx, change.table);
+    if (!convert) {
+      const from = journalTables.find((t) => t.name === change.table);
+      if (!from) throw schemaMismatch(`seq ${frame.seq}: a change to table "${change.table}", which the journal's schema does not have`);
+      convert = rowConverter(fromEngine, from, ctx.engine, table);
+      cache.set(change.table, convert);
+    }
+    const before = change.before && convert(change.before);
+    const after = change.after && convert(change.after);
+    const image = (before ?? after) as Row;
+    const key: Row = {};
+    for (const column of table.primaryKey) key[column] = image[column];
+    return { ...change, key, before, after };
+  });
+  return { ...frame, changes };
+}

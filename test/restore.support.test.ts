@@ -1,0 +1,159 @@
+/**
+ * Shared helpers of the restore tests (no tests of its own; the name only
+ * fits the test folder's naming): snapshots that carry their DDL, canonical
+ * dumps of any database, and "the app can insert again" after a restore.
+ */
+import { expect } from "chai";
+import { randomUUID } from "crypto";
+import { promises as fs } from "fs";
+import path from "path";
+import { DataSource, DataSourceOptions } from "typeorm";
+import { CaptureDialect } from "../src/capture/dialect";
+import { parsePgRow } from "../src/capture/pgRecord";
+import { parseSqliteRowJson, sqliteRowJsonSql } from "../src/capture/sqliteValues";
+import { DatabaseSchema, Row } from "../src/journal/types";
+import { captureDdl, SchemaDdl } from "../src/schema";
+import { addToManifest, SnapshotWriter } from "../src/snapshot";
+import { quoteIdent as q } from "../src/restore/sql";
+import { engineOfUrl } from "../src/restore/target";
+
+export type Dump = Record<string, Row[]>;
+
+export interface TestSnapshot {
+  path: string;
+  file: string;
+  seq: number;
+  createdAt: number;
+}
+
+/**
+ * What takeSnapshot does, plus the DDL in the header (takeSnapshot gets it
+ * when the integration wires captureDdl in). `ddl` is captured once by the
+ * caller: the schema does not change during a test.
+ */
+export async function snapshotWithDdl(dialect: CaptureDialect, schema: DatabaseSchema, ddl: SchemaDdl | undefined, store: string, name: string): Promise<TestSnapshot> {
+  const taken = await dialect.readConsistent(async (reader) => {
+    const createdAt = Math.max(Date.now(), reader.at);
+    const file = `${name}.snap`;
+    const writer = await SnapshotWriter.create(path.join(store, file), { kind: "manual", name, createdAt, seq: reader.seq, schema, ddl });
+    try {
+      for (const table of schema.tables) {
+        await writer.beginTable(table.name);
+        for await (const batch of reader.batches(table.name, 500)) await writer.writeRows(batch);
+        await writer.endTable();
+      }
+      const result = await writer.finish();
+      return { path: result.path, file, seq: reader.seq, createdAt };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }, schema);
+  await addToManifest(store, taken.file);
+  return taken;
+}
+
+export { captureDdl };
+
+/** A database opened by URL or path, without entities. */
+export async function openUrl(url: string): Promise<DataSource> {
+  const options = engineOfUrl(url) === "postgres" ? { type: "postgres", url } : { type: "sqlite", database: url };
+  return new DataSource({ ...options, entities: [], logging: false } as DataSourceOptions).initialize();
+}
+
+/** Every table in the capture dialects' canonical form, ordered by primary key (what dumpTable gives, on any database). */
+export async function dumpDatabase(ds: DataSource, schema: DatabaseSchema): Promise<Dump> {
+  const dump: Dump = {};
+  const sqlite = ds.options.type !== "postgres";
+  for (const t of schema.tables) {
+    const order = t.primaryKey.map((c) => `t.${q(c)}`).join(", ");
+    if (sqlite) {
+      const rows: { r: string }[] = await ds.query(`SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r FROM ${q(t.name)} AS t ORDER BY ${order}`);
+      dump[t.name] = rows.map((x) => parseSqliteRowJson(x.r));
+    } else {
+      const rows: { r: string }[] = await ds.query(`SELECT t::text AS r FROM ${q(t.name)} AS t ORDER BY ${order}`);
+      dump[t.name] = rows.map((x) => parsePgRow(x.r, t));
+    }
+  }
+  return dump;
+}
+
+export async function dumpUrl(url: string, schema: DatabaseSchema): Promise<Dump> {
+  const ds = await openUrl(url);
+  try {
+    return await dumpDatabase(ds, schema);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+export async function dumpLive(dialect: CaptureDialect, schema: DatabaseSchema): Promise<Dump> {
+  const dump: Dump = {};
+  for (const t of schema.tables) dump[t.name] = await dialect.dumpTable(t.name);
+  return dump;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * One INSERT into every non-empty table, as an app would write it: a copy of
+ * an existing row with the database-filled id left out (so the counter must
+ * be past every restored id) and each UNIQUE or key column set made new.
+ * Returns the tables written.
+ */
+export async function insertIntoEveryTable(url: string, schema: DatabaseSchema): Promise<string[]> {
+  const ds = await openUrl(url);
+  try {
+    const tables = schema.tables.map((t) => t.name);
+    const ddl = await captureDdl(ds, tables);
+    const sqlite = ds.options.type !== "postgres";
+    const p = (i: number) => (sqlite ? "?" : `$${i}`);
+    const written: string[] = [];
+    for (const info of ddl.tables) {
+      const table = schema.tables.find((t) => t.name === info.name)!;
+      const rows: Record<string, unknown>[] = await ds.query(`SELECT * FROM ${q(table.name)} LIMIT 1`);
+      if (rows.length === 0) continue;
+      const row = { ...rows[0] };
+      const auto = info.columns.filter((c) => c.autoIncrement).map((c) => c.name);
+      for (const c of auto) delete row[c];
+      const sets = [...(info.primaryKey.some((c) => auto.includes(c)) ? [] : [info.primaryKey]), ...info.uniques].filter((s) => s.length > 0);
+      for (const set of sets) await makeNew(ds, table.name, row, set, info.foreignKeys, p);
+      const columns = Object.keys(row);
+      await ds.query(`INSERT INTO ${q(table.name)} (${columns.map(q).join(", ")}) VALUES (${columns.map((_c, i) => p(i + 1)).join(", ")})`,
+        columns.map((c) => row[c]));
+      written.push(table.name);
+    }
+    return written;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function makeNew(ds: DataSource, table: string, row: Record<string, unknown>, set: string[],
+  fks: SchemaDdl["tables"][number]["foreignKeys"], p: (i: number) => string): Promise<void> {
+  for (const c of set) {
+    const v = row[c];
+    if (typeof v === "string" && UUID.test(v)) { row[c] = randomUUID(); return; }
+    // Same length (columns have limits): the tail replaced by something new.
+    if (typeof v === "string" && v.length > 0) {
+      const tail = Math.min(v.length, 8);
+      row[c] = v.slice(0, v.length - tail) + randomUUID().replace(/-/g, "").slice(0, tail);
+      return;
+    }
+  }
+  // Only numbers (foreign keys): another referenced row that makes the combination new.
+  for (const c of set) {
+    const fk = fks.find((f) => f.columns.length === 1 && f.columns[0] === c);
+    if (!fk) continue;
+    const others = set.filter((o) => o !== c);
+    const taken = `SELECT 1 FROM ${q(table)} x WHERE x.${q(c)} = r.${q(fk.refColumns[0])}${others.map((o, i) => ` AND x.${q(o)} = ${p(i + 1)}`).join("")}`;
+    const free: Record<string, unknown>[] = await ds.query(
+      `SELECT r.${q(fk.refColumns[0])} AS v FROM ${q(fk.table)} r WHERE NOT EXISTS (${taken}) LIMIT 1`, others.map((o) => row[o]));
+    if (free.length) { row[c] = free[0].v; return; }
+  }
+  expect.fail(`no new value for ${table} (${set.join(", ")})`);
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}
