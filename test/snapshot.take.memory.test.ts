@@ -1,22 +1,44 @@
 import { expect } from "chai";
-import { createDialect } from "../src/capture/createDialect";
-import { takeSnapshot } from "../src/snapshot/take";
+import { spawnSync } from "child_process";
+import path from "path";
 import { createTestDatabase, ENGINES, openDataSource, tempDir } from "./support/databases";
 
 const ROWS = 100_000;
-const MB = 1024 * 1024;
+const HEAP_MB = 64;
 
 /**
- * I6: a snapshot holds a page of rows at a time, not a table. The table
- * here is ~100 MB of text; reading it whole would hold all of it (and its
- * parsed copy) at once (over 200 MB measured); paged, the peak stays near
- * 45 MB, most of it garbage not collected yet, whatever the table size.
+ * Takes a snapshot in a fresh process whose heap is capped: what the parent
+ * process allocated before cannot blur the measure, and holding a table
+ * whole is a crash, not a number to interpret.
+ */
+const CHILD = `
+  require("reflect-metadata");
+  const { DataSource } = require("typeorm");
+  const { createDialect } = require(${JSON.stringify(path.join(__dirname, "..", "src", "capture", "createDialect"))});
+  const { takeSnapshot } = require(${JSON.stringify(path.join(__dirname, "..", "src", "snapshot", "take"))});
+  (async () => {
+    const ds = await new DataSource(JSON.parse(process.env.SNAPSHOT_DB)).initialize();
+    const dialect = await createDialect(ds);
+    const schema = await dialect.readSchema(["wide"]);
+    await dialect.prepare(schema);
+    const taken = await takeSnapshot(dialect, schema, process.env.SNAPSHOT_STORE, { batchRows: Number(process.env.SNAPSHOT_BATCH) });
+    await dialect.close();
+    await ds.destroy();
+    process.stdout.write(JSON.stringify({ rows: taken.rows }));
+  })().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+/**
+ * I6: a snapshot holds a page of rows at a time, not a table. The table here
+ * is ~100 MB of text; the snapshot must be taken in a ${HEAP_MB} MB heap.
+ * Reading the table whole runs out of memory there: SNAPSHOT_BATCH=${ROWS}
+ * in the environment shows this test failing.
  */
 for (const engine of ENGINES) {
   describe(`snapshot memory (${engine})`, function () {
     this.timeout(120000);
 
-    it(`peak heap grows by far less than the table (${ROWS} rows of 1 KB)`, async () => {
+    it(`a table of ~100 MB is snapshotted in a ${HEAP_MB} MB heap`, async () => {
       const db = await createTestDatabase(engine);
       const ds = await openDataSource(db, []);
       try {
@@ -24,18 +46,13 @@ for (const engine of ENGINES) {
         await ds.query(engine === "sqlite"
           ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS}) INSERT INTO wide SELECT i, hex(randomblob(512)) FROM n`
           : `INSERT INTO wide SELECT i, (SELECT string_agg(md5(random()::text || i || k), '') FROM generate_series(1, 32) k) FROM generate_series(1, ${ROWS}) i`);
-        const dialect = await createDialect(ds);
-        const schema = await dialect.readSchema(["wide"]);
-        await dialect.prepare(schema);
-        const base = process.memoryUsage().heapUsed;
-        let peak = base;
-        const taken = await takeSnapshot(dialect, schema, tempDir(), {
-          batchRows: 500,
-          onProgress: () => { peak = Math.max(peak, process.memoryUsage().heapUsed); },
+        const run = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "-e", CHILD], {
+          cwd: path.join(__dirname, "..", ".."),
+          encoding: "utf8",
+          env: { ...process.env, SNAPSHOT_DB: JSON.stringify(db.options([])), SNAPSHOT_STORE: tempDir(), SNAPSHOT_BATCH: process.env.SNAPSHOT_BATCH ?? "500" },
         });
-        await dialect.close();
-        expect(taken.rows).to.equal(ROWS);
-        expect((peak - base) / MB, "peak heap growth, MB").to.be.below(90);
+        expect(run.status, run.stderr.slice(-2000)).to.equal(0);
+        expect(JSON.parse(run.stdout)).to.deep.equal({ rows: ROWS });
       } finally {
         await ds.destroy();
         await db.drop();
