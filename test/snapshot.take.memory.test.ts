@@ -30,8 +30,8 @@ const CHILD = `
 
 /**
  * I6: a snapshot holds a page of rows at a time, not a table. The table here
- * is ~100 MB of text; the snapshot must be taken in a ${HEAP_MB} MB heap.
- * Reading the table whole runs out of memory there: SNAPSHOT_BATCH=${ROWS}
+ * is ~100 MB of text; the snapshot must be taken in a 64 MB heap.
+ * Reading the table whole runs out of memory there: SNAPSHOT_BATCH=100000
  * in the environment shows this test failing.
  */
 for (const engine of ENGINES) {
