@@ -7,20 +7,20 @@
  * types included, and the app can insert into every table afterwards.
  */
 import { expect } from "chai";
-import { randomBytes } from "crypto";
 import fc from "fast-check";
-import path from "path";
 import { DataSource } from "typeorm";
 import { attachChangelog, Changelog } from "../src";
 import { createDialect } from "../src/capture/createDialect";
 import { CaptureDialect } from "../src/capture/dialect";
 import { restore } from "../src/restore";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { createScratchDatabase, postgresAdminUrl, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
 import { Rng } from "../src/stocktake/rng";
 import { tempDir } from "./support/databases";
-import { captureDdl, Dump, dumpLive, dumpUrl, insertIntoEveryTable, snapshotWithDdl, TestSnapshot } from "./restore.support.test";
+import {
+  captureDdl, Dump, dropTarget, dumpLive, dumpUrl, freshTarget, insertIntoEveryTable, snapshotWithDdl, TestSnapshot,
+} from "./restore.support.test";
 
 const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,26 +28,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function headSeq(ds: DataSource): Promise<number> {
   const rows: { seq: number | string }[] = await ds.query("SELECT seq FROM _changelog_head");
   return Number(rows[0].seq);
-}
-
-/** A database name or file nobody has yet; the restore creates it. */
-export function freshTarget(engine: StocktakeEngine, dir: string): string {
-  if (engine === "sqlite") return path.join(dir, `restored-${randomBytes(4).toString("hex")}.db`);
-  const url = new URL(postgresAdminUrl());
-  url.pathname = `/stk_restored_${randomBytes(5).toString("hex")}`;
-  return url.toString();
-}
-
-export async function dropTarget(engine: StocktakeEngine, target: string): Promise<void> {
-  if (engine === "sqlite") return;
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: postgresAdminUrl() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${new URL(target).pathname.slice(1)}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 interface Instant { seq: number; at: number; dump: Dump }

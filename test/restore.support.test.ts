@@ -4,10 +4,13 @@
  * dumps of any database, and "the app can insert again" after a restore.
  */
 import { expect } from "chai";
-import { randomUUID } from "crypto";
+import { randomBytes, randomUUID } from "crypto";
 import { promises as fs } from "fs";
 import path from "path";
+import { Client } from "pg";
 import { DataSource, DataSourceOptions } from "typeorm";
+import { attachChangelog, Changelog } from "../src";
+import { createDialect } from "../src/capture/createDialect";
 import { CaptureDialect } from "../src/capture/dialect";
 import { parsePgRow } from "../src/capture/pgRecord";
 import { parseSqliteRowJson, sqliteRowJsonSql } from "../src/capture/sqliteValues";
@@ -16,6 +19,10 @@ import { captureDdl, SchemaDdl } from "../src/schema";
 import { addToManifest, SnapshotWriter } from "../src/snapshot";
 import { quoteIdent as q } from "../src/restore/sql";
 import { engineOfUrl } from "../src/restore/target";
+import { openStocktakeDataSource } from "../src/stocktake/datasource";
+import { createScratchDatabase, postgresAdminUrl, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { seedStocktake } from "../src/stocktake/workload";
+import { tempDir } from "./support/databases";
 
 export type Dump = Record<string, Row[]>;
 
@@ -156,4 +163,84 @@ async function makeNew(ds: DataSource, table: string, row: Record<string, unknow
 
 export async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
+}
+
+/** The Stocktake app with the changelog attached, seeded, and what restore tests need around it. */
+export interface App {
+  engine: "sqlite" | "postgres";
+  url: string;
+  ds: DataSource;
+  store: string;
+  changelog: Changelog;
+  schema: DatabaseSchema;
+  ddl: SchemaDdl;
+  dialect: CaptureDialect;
+  /** A snapshot (with DDL) of the live database, after flushing the journal. */
+  snapshot(name: string): Promise<TestSnapshot>;
+  head(): Promise<number>;
+  dump(): Promise<Dump>;
+  close(): Promise<void>;
+}
+
+export async function openApp(engine: "sqlite" | "postgres", options: { seed?: number; scale?: number; segmentBytes?: number } = {}): Promise<App> {
+  const db = await createScratchDatabase(engine);
+  const ds = await openStocktakeDataSource(db.url);
+  const store = tempDir();
+  const changelog = await attachChangelog(ds, { dir: store, groupWindowMs: 2, segmentBytes: options.segmentBytes });
+  await seedStocktake(ds, { scale: options.scale ?? 1, seed: options.seed ?? 7 });
+  const schema = changelog.schema;
+  const dialect = await createDialect(ds);
+  await dialect.prepare(schema);
+  const ddl = await captureDdl(ds, schema.tables.map((t) => t.name));
+  return {
+    engine, url: db.url, ds, store, changelog, schema, ddl, dialect,
+    snapshot: async (name) => { await changelog.flush(); return snapshotWithDdl(dialect, schema, ddl, store, name); },
+    head: async () => Number(((await ds.query("SELECT seq FROM _changelog_head")) as { seq: number | string }[])[0].seq),
+    dump: () => dumpLive(dialect, schema),
+    close: async () => {
+      await dialect.close();
+      await changelog.close();
+      if (ds.isInitialized) await ds.destroy();
+      await db.dispose();
+    },
+  };
+}
+
+/** A database name or file nobody has yet; the restore creates it. */
+export function freshTarget(engine: StocktakeEngine, dir: string): string {
+  if (engine === "sqlite") return path.join(dir, `restored-${randomBytes(4).toString("hex")}.db`);
+  const url = new URL(postgresAdminUrl());
+  url.pathname = `/stk_restored_${randomBytes(5).toString("hex")}`;
+  return url.toString();
+}
+
+export async function dropTarget(engine: StocktakeEngine, target: string): Promise<void> {
+  if (engine === "sqlite") return;
+  const client = new Client({ connectionString: postgresAdminUrl() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${new URL(target).pathname.slice(1)}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+
+async function pgDatabases(prefix: string): Promise<string[]> {
+  const client = new Client({ connectionString: postgresAdminUrl() });
+  await client.connect();
+  try {
+    const rows = await client.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [prefix]);
+    return rows.rows.map((r: { datname: string }) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Whether a restore's target exists, and whether a half-made one (`.restoring` / `__restoring`) was left. */
+export async function targetState(engine: StocktakeEngine, target: string): Promise<{ exists: boolean; leftover: boolean }> {
+  if (engine === "sqlite") return { exists: await exists(target), leftover: await exists(`${target}.restoring`) };
+  const name = new URL(target).pathname.slice(1);
+  const names = await pgDatabases(name);
+  return { exists: names.includes(name), leftover: names.includes(`${name}__restoring`) };
 }

@@ -228,7 +228,8 @@ async function loadInto(target: Target, reader: SnapshotReader, plan: RestorePla
 
   const stream = new RowEventStream();
   let expected = new Map<string, number>();
-  rowCounts(stream.events).subscribe((counts) => { expected = counts; });
+  // A failed restore errors the stream; that error is the restore's to report, not the subscriber's.
+  rowCounts(stream.events).subscribe({ next: (counts) => { expected = counts; }, error: () => undefined });
   const ruleFindings = (options.rules ?? []).map((rule) => stream.collect(rule));
   const runner = ds.createQueryRunner();
   await runner.connect();

@@ -81,6 +81,8 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
     last = { seq: frame.seq, at: frame.at };
     expected++;
     onFrame(frame);
+    // Done: reading on would check the next segment too, which a restore to here does not need.
+    if (frame.seq === toSeq) break;
   }
   if (expected !== toSeq + 1) {
     throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "restore to an earlier point (list shows the restorable span)");

@@ -44,7 +44,7 @@ export async function planRestore(store: string, request: PlanRequest): Promise<
   }
   if (request.to !== undefined && request.toSeq !== undefined) throw new BackupError("BAD_USAGE", "give either --to or --to-seq, not both");
   const given = request.snapshot !== undefined ? await explicitSnapshot(store, request.snapshot) : null;
-  const snapshots = given ? [given] : (await listSnapshots(store)).snapshots.map((s) => ({ ...s, path: path.join(store, s.file) }));
+  const snapshots = given ? [given] : await storeSnapshots(store);
   if (snapshots.length === 0) throw new BackupError("NOT_FOUND", `no snapshots in ${store}`, "take one with `backup` (npm run backup), or pass --dir with the app's store");
   const end = journalEnd(store);
   const bySeq = [...snapshots].sort((a, b) => a.seq - b.seq || rank(a) - rank(b) || a.createdAt - b.createdAt);
@@ -82,6 +82,20 @@ export async function planRestore(store: string, request: PlanRequest): Promise<
     store, snapshot: chosen, targetSeq, targetAt, frames: targetSeq - chosen.seq,
     pointInTime: request.to !== undefined || request.toSeq !== undefined || !given,
   };
+}
+
+/**
+ * The store's snapshots. A file whose header or trailer cannot be read might
+ * be the one the restore should start from, so it stops the restore loudly
+ * rather than being skipped (I5).
+ */
+async function storeSnapshots(store: string): Promise<(ManifestEntry & { path: string })[]> {
+  const { snapshots, broken } = await listSnapshots(store);
+  if (broken.length > 0) {
+    throw new BackupError("SNAPSHOT_CORRUPT", broken[0].message,
+      `move the damaged file${broken.length > 1 ? `s (${broken.map((b) => b.file).join(", ")})` : ""} out of the store to restore from the others, or name a snapshot file to restore from`);
+  }
+  return snapshots.map((s) => ({ ...s, path: path.join(store, s.file) }));
 }
 
 /** Safety snapshots are snapshots too, but a regular one of the same seq is the one a user expects to see named. */
