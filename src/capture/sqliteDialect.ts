@@ -3,7 +3,7 @@ import { BackupError } from "../errors";
 import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromOutbox, OutboxRow } from "./outbox";
-import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, sqliteRowJsonSql, sqliteValueSql } from "./sqliteValues";
+import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, rowFromNative, sqliteNativeRowSql, sqliteRowJsonSql } from "./sqliteValues";
 
 /**
  * SQLite capture. For every captured table T a trigger copies each changed
@@ -218,38 +218,43 @@ export class SqliteDialect implements CaptureDialect {
   /**
    * Pages by primary key: `WHERE (pk) > (last pk) ORDER BY pk LIMIT n`. A
    * table without a declared key pages by rowid (its whole row need not be
-   * unique). Keys are read back in canonical form, so a big integer is bound
-   * as text and cast, never rounded through a JavaScript number.
+   * unique). Values come as the driver reads them (sqliteNativeRowSql), which
+   * is their canonical form; a big integer key is bound as text and cast,
+   * never rounded through a JavaScript number.
    */
   private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
     const t = schema.tables.find((x) => x.name === table);
     if (!t) throw new Error(`table ${table} is not in the schema being read`);
     const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
-    const keys = Number(declared[0]?.n) > 0 ? t.primaryKey.map((c) => `t.${q(c)}`) : ["t.rowid"];
-    const keyJson = `json_object(${keys.map((k, i) => `'k${i}', ${sqliteValueSql(k)}`).join(", ")})`;
-    const select = `SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r, ${keyJson} AS k FROM ${q(table)} AS t`;
+    const byRowid = Number(declared[0]?.n) === 0;
+    const keys = byRowid ? ["t.rowid"] : t.primaryKey.map((c) => `t.${q(c)}`);
+    const rowid = byRowid ? ", t.rowid AS _changelog_rowid" : "";
+    const select = `SELECT ${sqliteNativeRowSql("t", t.columns.map((c) => c.name))}${rowid} FROM ${q(table)} AS t`;
     const limit = Math.max(1, Math.floor(size));
     const order = `ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
-    const fetch = (last: ColumnValue[] | null): Promise<{ r: string; k: string }[]> => {
+    type Native = Record<string, unknown>;
+    const fetch = (last: ColumnValue[] | null): Promise<Native[]> => {
       const where = last === null ? "" : `WHERE (${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`;
       const params = last === null ? [] : last.map((v) => (typeof v === "bigint" ? v.toString() : v));
       return runner.query(`${select} ${where} ${order}`, params);
     };
-    // The next page is read while this one is parsed and written: at most two pages in memory.
-    let next: Promise<{ r: string; k: string }[]> | null = fetch(null);
+    // The next page is read while this one is converted and written: at most two pages in memory.
+    let next: Promise<Native[]> | null = fetch(null);
     try {
       while (next !== null) {
-        const page: { r: string; k: string }[] = await next;
+        const page: Native[] = await next;
         next = null;
         if (page.length === 0) return;
-        const last = Object.values(parseSqliteRowJson(page[page.length - 1].k));
+        const rowids = byRowid ? page.map((r) => { const id = r._changelog_rowid as number; delete r._changelog_rowid; return id; }) : [];
+        const rows = page.map(rowFromNative);
+        const last: ColumnValue[] = byRowid ? [rowids[rowids.length - 1]] : t.primaryKey.map((c) => rows[rows.length - 1][c]);
         // A NULL key compares as unknown, so paging past it would silently skip rows.
         if (last.includes(null)) {
           throw new BackupError("SCHEMA_MISMATCH", `table "${table}" has a row with NULL in its primary key (${t.primaryKey.join(", ")})`,
             "SQLite allows NULL in non-integer primary keys; give those rows a key value before taking a snapshot");
         }
         if (page.length === limit) next = fetch(last);
-        yield page.map((x) => parseSqliteRowJson(x.r));
+        yield rows;
       }
     } finally {
       await next?.catch(() => undefined); // a consumer that stops early must not leave a query running
