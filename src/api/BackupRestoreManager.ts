@@ -4,8 +4,9 @@
  * code as the CLI (connect, snapshot, manifest).
  */
 import { DataSource } from "typeorm";
-import { existingStore, openChangelogForCli } from "../cli/connect";
+import { existingStore, openChangelogForCli, openDatabase } from "../cli/connect";
 import { BackupError, ErrorCode } from "../errors";
+import { restore, type RestoreResult } from "../restore";
 import { listSnapshots, ManifestEntry } from "../snapshot";
 
 export interface BackupRestoreManagerOptions {
@@ -30,6 +31,19 @@ export type CreateBackupResult =
 
 export type ListBackupsResult = { success: true; backups: ManifestEntry[] } | BackupFailure;
 
+export interface RestoreBackupOptions {
+  /** Plan, check and replay into a scratch database; change nothing. */
+  dryRun?: boolean;
+  /** Skip the checks after the load (row counts, foreign keys). */
+  skipValidation?: boolean;
+  /** Replace the rows of the app's database, after a safety snapshot of them. */
+  clearExisting?: boolean;
+  /** Restore into this new or empty database (path or URL) instead of the app's. */
+  target?: string;
+}
+
+export type RestoreBackupResult = RestoreResult | BackupFailure;
+
 function failure(error: unknown): BackupFailure {
   if (error instanceof BackupError) return { success: false, error: error.hint ? `${error.message} (${error.hint})` : error.message, code: error.code };
   return { success: false, error: error instanceof Error ? error.message : String(error) };
@@ -50,6 +64,25 @@ export class BackupRestoreManager {
       }
     } catch (error) {
       return failure(error);
+    }
+  }
+
+  /**
+   * Restores a snapshot file (path, or file name in the store) into the app's
+   * database, as the old restoreBackup did: the database must be empty, or
+   * `clearExisting` replaces its rows after a safety snapshot of them.
+   */
+  async restoreBackup(path: string, options: RestoreBackupOptions = {}): Promise<RestoreBackupResult> {
+    let opened: DataSource | null = null;
+    try {
+      const store = existingStore(this.options.dir);
+      const url = this.options.db ?? process.env.DATABASE_URL;
+      const source = this.options.dataSource ?? (url?.trim() ? url.trim() : (opened = await openDatabase()));
+      return await restore({ store, snapshot: path, source, ...options });
+    } catch (error) {
+      return failure(error);
+    } finally {
+      if (opened?.isInitialized) await opened.destroy();
     }
   }
 

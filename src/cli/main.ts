@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { registerBackup } from "./commands/backup";
 import { registerList } from "./commands/list";
 import { registerLog } from "./commands/log";
+import { registerRestore } from "./commands/restore";
+import { registerVerify } from "./commands/verify";
 
 const program = new Command("stocktake-backup")
   .description("Backup, point-in-time restore and data integrity for the Stocktake app (any TypeORM app).\n" +
@@ -14,6 +16,8 @@ const program = new Command("stocktake-backup")
 registerLog(program);
 registerBackup(program);
 registerList(program);
+registerRestore(program);
+registerVerify(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

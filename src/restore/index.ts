@@ -3,3 +3,5 @@ export { restore, parseInstant, type RestoreOptions, type RestoreResult, type Re
 export { planRestore, type RestorePlan, type PlanRequest } from "./plan";
 export { RowEventStream, rowCounts, type RowEvent, type RowEventRule, type Finding, type Severity } from "./events";
 export type { TargetMode } from "./target";
+export { verifyJournal, type VerifyOptions, type VerifyResult } from "./verify";
+export type { TableDrift, DriftSample } from "./drift";
