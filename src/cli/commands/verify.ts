@@ -37,6 +37,14 @@ function humanText(r: VerifyResult): string {
   return lines.join("\n") + "\n";
 }
 
+/** Row values as JSON: big integers as strings, binary as base64 (as `log --json` prints them). */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  const buffer = value as { type?: unknown; data?: unknown };
+  if (buffer && buffer.type === "Buffer" && Array.isArray(buffer.data)) return Buffer.from(buffer.data as number[]).toString("base64");
+  return value;
+}
+
 export function registerVerify(program: Command): void {
   program
     .command("verify")
@@ -57,8 +65,7 @@ export function registerVerify(program: Command): void {
         bar.stop();
         await ds.destroy();
       }
-      const json = { ...result, tables: result.tables.map((t) => ({ ...t, samples: t.samples.map((s) => ({ ...s, key: JSON.parse(describeRow(s.key)) as unknown })) })) };
-      process.stdout.write(opts.json ? `${JSON.stringify(json, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n` : humanText(result));
+      process.stdout.write(opts.json ? `${JSON.stringify(result, jsonValue)}\n` : humanText(result));
       return result.ok ? 0 : 1;
     }));
 }
