@@ -1,14 +1,15 @@
 import { BackupError } from "../errors";
 import { DatabaseSchema, Frame, Op, Row, RowChange, TableSchema } from "../journal/types";
 
-/** A row of _changelog_outbox joined with its transaction's seq and commit time. */
-export interface OutboxRow {
-  seq: number | string;
-  at: number | string;
-  tbl: string;
+/** One captured row change, decoded, with its transaction's seq and commit time. */
+export interface CapturedChange {
+  seq: number;
+  at: number;
+  table: string;
+  /** "I", "U" or "D", as the outbox stores it. */
   op: string;
-  old: string | null;
-  new: string | null;
+  before: Row | null;
+  after: Row | null;
 }
 
 const OPS: Record<string, Op> = { I: "insert", U: "update", D: "delete" };
@@ -19,29 +20,22 @@ export function keyOf(row: Row, table: TableSchema): Row {
   return key;
 }
 
-/** Groups outbox rows (ordered by seq, then capture order) into one frame per transaction. */
-export function framesFromOutbox(
-  rows: OutboxRow[],
-  schema: DatabaseSchema,
-  parseRow: (raw: string, table: TableSchema) => Row,
-): Frame[] {
+/** Groups captured changes (ordered by seq, then capture order) into one frame per transaction. */
+export function framesFromChanges(changes: CapturedChange[], schema: DatabaseSchema): Frame[] {
   const tables = new Map(schema.tables.map((t) => [t.name, t]));
   const frames: Frame[] = [];
   let frame: Frame | undefined;
-  for (const r of rows) {
-    const seq = Number(r.seq);
-    if (!frame || frame.seq !== seq) {
-      frame = { seq, at: Number(r.at), changes: [] };
+  for (const c of changes) {
+    if (!frame || frame.seq !== c.seq) {
+      frame = { seq: c.seq, at: c.at, changes: [] };
       frames.push(frame);
     }
-    const table = tables.get(r.tbl);
+    const table = tables.get(c.table);
     if (!table) {
-      throw new BackupError("SCHEMA_MISMATCH", `captured a change of table "${r.tbl}" (seq ${seq}) that is not in the capture schema`,
+      throw new BackupError("SCHEMA_MISMATCH", `captured a change of table "${c.table}" (seq ${c.seq}) that is not in the capture schema`,
         "restart the app so attachChangelog() reads the schema again");
     }
-    const before = r.old === null ? null : parseRow(r.old, table);
-    const after = r.new === null ? null : parseRow(r.new, table);
-    const change: RowChange = { table: r.tbl, op: OPS[r.op], key: keyOf((before ?? after) as Row, table), before, after };
+    const change: RowChange = { table: c.table, op: OPS[c.op], key: keyOf((c.before ?? c.after) as Row, table), before: c.before, after: c.after };
     frame.changes.push(change);
   }
   return frames;

@@ -1,7 +1,7 @@
 import { DataSource, QueryRunner } from "typeorm";
 import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
-import { framesFromOutbox, OutboxRow } from "./outbox";
+import { framesFromChanges } from "./outbox";
 import { parsePgRow } from "./pgRecord";
 
 /**
@@ -126,11 +126,19 @@ export class PostgresDialect implements CaptureDialect {
   }
 
   async readCommitted(afterSeq: number, limit: number): Promise<Frame[]> {
-    const rows: OutboxRow[] = await this.db.query(
+    const rows: { seq: string; at: number; tbl: string; op: string; old: string | null; new: string | null }[] = await this.db.query(
       `WITH t AS (SELECT seq, txid, at FROM _changelog_tx WHERE seq > $1 ORDER BY seq LIMIT $2)
        SELECT t.seq, floor(extract(epoch FROM t.at) * 1000)::float8 AS at, o.tbl, o.op, o.old, o.new
        FROM t JOIN _changelog_outbox o ON o.txid = t.txid ORDER BY t.seq, o.id`, [afterSeq, limit]);
-    return framesFromOutbox(rows, this.requireSchema(), parsePgRow);
+    const schema = this.requireSchema();
+    const tables = new Map(schema.tables.map((t) => [t.name, t]));
+    const parse = (text: string | null, table: string) => {
+      const t = tables.get(table);
+      return text === null || !t ? null : parsePgRow(text, t);
+    };
+    return framesFromChanges(rows.map((r) => ({
+      seq: Number(r.seq), at: Number(r.at), table: r.tbl, op: r.op, before: parse(r.old, r.tbl), after: parse(r.new, r.tbl),
+    })), schema);
   }
 
   async headSeq(): Promise<number> {

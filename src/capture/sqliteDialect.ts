@@ -2,7 +2,8 @@ import { DataSource, DataSourceOptions, QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
 import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
-import { framesFromOutbox, OutboxRow } from "./outbox";
+import { framesFromChanges } from "./outbox";
+import { changeFromOutbox, OPS, OutboxChange, outboxOf, outboxSelectSql, outboxTableSql, OUTBOX_PREFIX, triggerName, triggerSql } from "./sqliteOutbox";
 import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, rowFromNative, sqliteNativeRowSql, sqliteRowJsonSql } from "./sqliteValues";
 
 /**
@@ -30,37 +31,6 @@ const BASE_TABLES = [
     "BEGIN INSERT INTO _changelog_tx (seq, at) VALUES (NEW.seq, NEW.at); END",
 ];
 
-const OUTBOX_PREFIX = "_changelog_ob_";
-const outboxOf = (table: string) => `${OUTBOX_PREFIX}${table}`;
-const oldName = (column: string) => `o:${column}`;
-const newName = (column: string) => `n:${column}`;
-
-const OPS = [
-  { event: "INSERT", op: "I", old: false, new: true },
-  { event: "UPDATE", op: "U", old: true, new: true },
-  { event: "DELETE", op: "D", old: true, new: false },
-] as const;
-
-/** Outbox columns without declared types: no affinity, values kept exactly as stored. */
-function outboxSql(table: string, columns: string[]): string {
-  const values = [...columns.map((c) => q(oldName(c))), ...columns.map((c) => q(newName(c)))];
-  return `CREATE TABLE ${q(outboxOf(table))} (_seq INTEGER NOT NULL, _ord INTEGER NOT NULL, _op TEXT NOT NULL, ${values.join(", ")})`;
-}
-
-function triggerSql(table: string, columns: string[]): string[] {
-  return OPS.flatMap((o) => {
-    const name = q(`_changelog_${table}_${o.op}`);
-    const olds = columns.map((c) => (o.old ? `OLD.${q(c)}` : "NULL"));
-    const news = columns.map((c) => (o.new ? `NEW.${q(c)}` : "NULL"));
-    return [
-      `DROP TRIGGER IF EXISTS ${name}`,
-      `CREATE TRIGGER ${name} AFTER ${o.event} ON ${q(table)} BEGIN ` +
-        `INSERT INTO ${q(outboxOf(table))} VALUES ((SELECT seq + 1 FROM _changelog_head), total_changes(), '${o.op}', ` +
-        `${[...olds, ...news].join(", ")}); END`,
-    ];
-  });
-}
-
 interface TableInfoRow { name: string; type: string; notnull: number; pk: number }
 
 export class SqliteDialect implements CaptureDialect {
@@ -77,6 +47,12 @@ export class SqliteDialect implements CaptureDialect {
    *   reads see only committed rows even while the app is mid-transaction.
    */
   constructor(private readonly writer: DataSource, private readonly reader: DataSource) {}
+
+  /** The database file, null in memory: for a reader of its own outside TypeORM (the fast snapshot, src/snapshot/sqliteFast.ts). */
+  get databaseFile(): string | null {
+    if (this.reader === this.writer) return null;
+    return (this.reader.options as { database?: string }).database ?? null;
+  }
 
   async readSchema(tables: string[]): Promise<DatabaseSchema> {
     const result: TableSchema[] = [];
@@ -109,12 +85,12 @@ export class SqliteDialect implements CaptureDialect {
       const current = schema.tables.find((t) => t.name === table)?.columns.map((c) => c.name);
       // Emptied by the drain before install; a new layout needs a new outbox.
       if (!current || current.join("\u0000") !== columns.join("\u0000")) statements.push(`DROP TABLE ${q(outboxOf(table))}`);
-      if (!wanted.has(table)) statements.push(...OPS.map((o) => `DROP TRIGGER IF EXISTS ${q(`_changelog_${table}_${o.op}`)}`));
+      if (!wanted.has(table)) statements.push(...OPS.map((o) => `DROP TRIGGER IF EXISTS ${q(triggerName(table, o.op))}`));
     }
     for (const table of schema.tables) {
       const columns = table.columns.map((c) => c.name);
       const layout = this.layouts.get(table.name);
-      if (!layout || layout.join("\u0000") !== columns.join("\u0000")) statements.push(outboxSql(table.name, columns));
+      if (!layout || layout.join("\u0000") !== columns.join("\u0000")) statements.push(outboxTableSql(table.name, columns));
       statements.push(`CREATE INDEX IF NOT EXISTS ${q(`${outboxOf(table.name)}_seq`)} ON ${q(outboxOf(table.name))} (_seq)`);
       statements.push(...triggerSql(table.name, columns));
     }
@@ -138,15 +114,20 @@ export class SqliteDialect implements CaptureDialect {
     if (commits.length === 0 || this.layouts.size === 0) return [];
     const upTo = commits[commits.length - 1].seq;
     const at = new Map(commits.map((c) => [c.seq, c.at]));
-    const branches = [...this.layouts].map(([table, columns]) =>
-      `SELECT ${quoteSqliteString(table)} AS tbl, _seq AS seq, _ord AS ord, rowid AS rid, _op AS op, ` +
-      `CASE WHEN _op <> 'I' THEN ${sqliteRowJsonSql("x", columns, oldName)} END AS old, ` +
-      `CASE WHEN _op <> 'D' THEN ${sqliteRowJsonSql("x", columns, newName)} END AS new ` +
-      `FROM ${q(outboxOf(table))} AS x WHERE _seq > ? AND _seq <= ?`);
-    const rows: (OutboxRow & { ord: number; rid: number })[] = await this.reader.query(
-      `${branches.join(" UNION ALL ")} ORDER BY seq, ord, tbl, rid`, branches.flatMap(() => [afterSeq, upTo]));
-    for (const row of rows) row.at = at.get(Number(row.seq)) ?? 0;
-    return framesFromOutbox(rows, this.requireSchema(), (raw) => parseSqliteRowJson(raw));
+    // Which outbox tables hold rows of these transactions, then one small
+    // query for each of those: a single UNION ALL reading them all is a
+    // statement so large that preparing it costs more than running it.
+    const probes = [...this.layouts.keys()].map((t) =>
+      `SELECT ${quoteSqliteString(t)} AS t WHERE EXISTS (SELECT 1 FROM ${q(outboxOf(t))} WHERE _seq > ? AND _seq <= ?)`);
+    const dirty: { t: string }[] = await this.reader.query(probes.join(" UNION ALL "), probes.flatMap(() => [afterSeq, upTo]));
+    const changes: OutboxChange[] = [];
+    for (const { t: table } of dirty) {
+      const columns = this.layouts.get(table) as string[];
+      const rows: Record<string, unknown>[] = await this.reader.query(outboxSelectSql(table, columns), [afterSeq, upTo]);
+      for (const row of rows) changes.push(changeFromOutbox(table, columns, row));
+    }
+    changes.sort((a, b) => a.seq - b.seq || a.ord - b.ord || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0) || a.rid - b.rid);
+    return framesFromChanges(changes.map((c) => ({ ...c, at: at.get(c.seq) ?? 0 })), this.requireSchema());
   }
 
   async headSeq(): Promise<number> {
