@@ -109,9 +109,9 @@ for (const engine of ENGINES) {
         const refused = await manager.restoreBackup(snapshot.path);
         expect(refused).to.deep.include({ success: false, code: "TARGET_NOT_EMPTY" });
         const dry = await manager.restoreBackup(snapshot.path, { dryRun: true, clearExisting: true });
-        expect(dry).to.include({ success: true, dryRun: true, seqReached: snapshot.seq });
+        expect(dry, JSON.stringify(dry)).to.include({ success: true, dryRun: true, seqReached: snapshot.seq });
         const done = await manager.restoreBackup(snapshot.file, { clearExisting: true, skipValidation: true });
-        expect(done).to.include({ success: true, mode: "in-place", seqReached: snapshot.seq });
+        expect(done, JSON.stringify(done)).to.include({ success: true, mode: "in-place", seqReached: snapshot.seq });
         const back = await manager.restoreBackup(path.join(app.store, "missing.snap"));
         expect(back).to.deep.include({ success: false, code: "NOT_FOUND" });
       } finally {

@@ -11,7 +11,8 @@ import type { Frame, Row, RowChange, TableSchema } from "../journal/types";
 import type { SnapshotReader } from "../snapshot";
 import { rowConverter } from "./convert";
 import type { RowEventStream } from "./events";
-import { applyFrame, insertRows } from "./rowWriter";
+import { ReplayWriter } from "./replayWriter";
+import { insertRows } from "./rowWriter";
 import { Engine, schemaMismatch } from "./sql";
 
 export interface LoadContext {
@@ -68,6 +69,7 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
   if (toSeq <= afterSeq) return { frames: 0, last: null };
   const headers = segmentHeaders(store);
   const converters = new Map<string, (row: Row) => Row>();
+  const writer = new ReplayWriter(ctx.runner, ctx.engine);
   let expected = afterSeq + 1;
   let last: Replayed["last"] = null;
   for (const frame of readFrames(store, { fromSeq: afterSeq + 1, toSeq })) {
@@ -76,14 +78,17 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
     }
     const journal = headerForSeq(headers, frame.seq)?.header.schema;
     const converted = journal && journal.engine !== ctx.engine ? convertFrame(ctx, frame, journal.tables, journal.engine, converters) : frame;
-    await applyFrame(ctx.runner, ctx.engine, [...ctx.tables.values()], converted);
-    for (const c of converted.changes) ctx.stream.emit({ table: c.table, op: c.op, seq: frame.seq, at: frame.at, before: c.before, after: c.after });
+    for (const c of converted.changes) {
+      await writer.apply(targetTable(ctx, c.table), c, frame.seq);
+      ctx.stream.emit({ table: c.table, op: c.op, seq: frame.seq, at: frame.at, before: c.before, after: c.after });
+    }
     last = { seq: frame.seq, at: frame.at };
     expected++;
     onFrame(frame);
     // Done: reading on would check the next segment too, which a restore to here does not need.
     if (frame.seq === toSeq) break;
   }
+  await writer.flush();
   if (expected !== toSeq + 1) {
     throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "restore to an earlier point (list shows the restorable span)");
   }
