@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import fs from "fs";
 import { attachChangelog } from "../src";
+import { restore } from "../src/restore";
 import { createStocktakeDataSource, openStocktakeDataSource } from "../src/stocktake/datasource";
 import { oldJsonBackup, oldJsonRestore } from "./oldJson";
 
@@ -40,6 +41,10 @@ const ops: Record<string, Op> = {
     await changelog.close();
     await ds.destroy();
     return { bytes: taken.bytes, rows: taken.rows };
+  },
+  restore: async ([store, target]) => {
+    const result = await restore({ store, latest: true, target });
+    return { rows: Object.values(result.rowsPerTable).reduce((a, b) => a + b, 0) };
   },
 };
 

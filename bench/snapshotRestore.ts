@@ -8,8 +8,7 @@ import { BenchDir, formatTable } from "./support";
 interface Measured { ms: number; maxRssMb: number; bytes?: number; rows?: number }
 
 const CHILD = path.join(__dirname, "child.js");
-/** Set once the restore engine has its op in child.ts. */
-const restoreOp: string | null = null;
+
 
 function run(op: string, ...args: string[]): Measured {
   const out = execFileSync(process.execPath, [CHILD, op, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
@@ -44,7 +43,7 @@ export async function benchSnapshotRestore(work: BenchDir, scales: number[]): Pr
     const snapshot = run("snapshot", source.file, store);
     const json = run("json-dump", source.file, work.file(`backup-${total}.json.gz`));
     const jsonRestore = run("json-restore", work.file(`backup-${total}.json.gz`), work.file(`json-restored-${total}.db`));
-    const ours = restoreOp ? run(restoreOp, store, work.file(`restored-${total}.db`)) : null;
+    const ours = run("restore", store, work.file(`restored-${total}.db`));
     const line = (name: string, m: Measured | null) => m && rows.push([String(source.rows), name, s(m.ms), mb(m.bytes), `${m.maxRssMb.toFixed(0)} MB`]);
     line("VACUUM INTO", vacuum);
     line("snapshot (zstd, streaming)", snapshot);
