@@ -1,10 +1,12 @@
 /**
  * Taking a snapshot of a live database: every table, read inside one
- * consistent read of the capture dialect, streamed batch by batch into a
+ * consistent read (the capture dialect's, or for a SQLite file a read-only
+ * better-sqlite3 connection in a child process), streamed batch by batch into a
  * SnapshotWriter (I6) whose header carries the journal seq of that read, so
  * restore replays exactly the frames after it. The file is published whole
  * or not at all, then recorded in the store's manifest.
  */
+import type { SchemaDdl } from "../schema/ddl";
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import type { CaptureDialect } from "../capture/dialect";
@@ -36,6 +38,8 @@ export interface TakeSnapshotOptions {
   onProgress?: (progress: SnapshotProgress) => void;
   /** Rows per query and per progress call; default 2000. */
   batchRows?: number;
+  /** The tables' DDL (src/schema), so a restore into a new database can create them. */
+  ddl?: SchemaDdl;
 }
 
 export interface TakenSnapshot {
@@ -65,6 +69,8 @@ export async function takeSnapshot(
   // running meanwhile. PostgreSQL, an in-memory SQLite database, or a machine
   // where better-sqlite3 does not load: the dialect's own consistent read.
   const file = dialect.engine === "sqlite" ? ((dialect as SqliteDialect).databaseFile ?? null) : null;
+  // The DDL lets a restore recreate the tables in a new database, with no entity classes.
+  options = { ...options, ddl: options.ddl ?? await dialect.captureDdl(schema.tables.map((t) => t.name)) };
   const taken = (file !== null ? await takeSqliteFast(file, schema, storeDir, options) : null)
     ?? await dialect.readConsistent((reader) => writeSnapshot(reader, schema, storeDir, options), schema);
   await addToManifest(storeDir, taken.file);
@@ -108,7 +114,7 @@ export async function writeSnapshot(
   // The writer would refuse at the end anyway; say so before reading the whole database.
   if (await exists(path)) throw alreadyExists(path, kind);
   const name = file.slice(0, -SNAPSHOT_EXT.length);
-  const writer = await SnapshotWriter.create(path, { kind, name, createdAt, seq: source.seq, schema }, { batchRows: BLOCK_ROWS });
+  const writer = await SnapshotWriter.create(path, { kind, name, createdAt, seq: source.seq, schema, ddl: options.ddl }, { batchRows: BLOCK_ROWS });
   try {
     let rows = 0;
     for (const [tablesDone, table] of schema.tables.entries()) {
