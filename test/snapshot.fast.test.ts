@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DataSource } from "typeorm";
 import { createDialect } from "../src/capture/createDialect";
@@ -149,5 +152,44 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
     expect(fast.rows).to.be.greaterThan(300000);
     // The TypeORM path converts and compresses every row on this thread (utilization near 1).
     expect(elu, `event loop utilization ${elu.toFixed(2)}`).to.be.below(0.3);
+  });
+
+  it("falls back to the TypeORM path where better-sqlite3 does not load: same digests", async () => {
+    const expected = await takeSnapshot(dialect, schema, tempDir(), { name: "expected" });
+    const work = tempDir();
+    // Preloaded into the process and, through execArgv, into the child it forks.
+    const hook = path.join(work, "no-better-sqlite3.js");
+    fs.writeFileSync(hook, `const Module = require("module"); const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (request === "better-sqlite3") {
+          process.stderr.write("better-sqlite3 refused\\n");
+          throw new Error("built for another Node (simulated)");
+        }
+        return load.call(this, request, ...rest);
+      };`);
+    const script = `
+      require("reflect-metadata");
+      const { DataSource } = require("typeorm");
+      const { createDialect } = require(${JSON.stringify(path.join(__dirname, "..", "src", "capture", "createDialect"))});
+      const { takeSnapshot } = require(${JSON.stringify(path.join(__dirname, "..", "src", "snapshot", "take"))});
+      (async () => {
+        const ds = await new DataSource(JSON.parse(process.env.SNAPSHOT_DB)).initialize();
+        const dialect = await createDialect(ds);
+        const schema = await dialect.readSchema(${JSON.stringify(TABLES)});
+        const first = await takeSnapshot(dialect, schema, process.env.SNAPSHOT_STORE, { name: "first" });
+        const second = await takeSnapshot(dialect, schema, process.env.SNAPSHOT_STORE, { name: "second" });
+        await dialect.close();
+        await ds.destroy();
+        process.stdout.write(JSON.stringify([first.tables, second.tables]));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const run = spawnSync(process.execPath, ["-r", hook, "-e", script], {
+      cwd: path.join(__dirname, "..", ".."),
+      encoding: "utf8",
+      env: { ...process.env, SNAPSHOT_DB: JSON.stringify(db.options([], { synchronize: false })), SNAPSHOT_STORE: work },
+    });
+    expect(run.status, run.stderr.slice(-2000)).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.equal([expected.tables, expected.tables]);
+    // Tried once, in the first snapshot's child; the second goes straight to TypeORM.
+    expect(run.stderr.match(/better-sqlite3 refused/g)).to.have.length(1);
   });
 });
