@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { DatabaseSchema, Frame, Row } from "../journal/types";
 import { BackupError } from "../errors";
+import type { SchemaDdl } from "../schema/ddl";
 
 /**
  * What capture needs from a database engine. Everything engine-specific
@@ -40,6 +41,8 @@ export interface CaptureDialect {
   advanceHead(seq: number): Promise<void>;
   /** Deletes outbox rows of transactions up to and including `seq`. */
   prune(seq: number): Promise<void>;
+  /** The tables' DDL, so a snapshot can recreate them in a new database. */
+  captureDdl(tables: string[]): Promise<SchemaDdl>;
   /** Every row of a table in canonical form, ordered by primary key. */
   dumpTable(table: string): Promise<Row[]>;
   /**

@@ -1,3 +1,5 @@
+import { captureDdl } from "../schema/captureDdl";
+import type { SchemaDdl } from "../schema/ddl";
 import { DataSource, QueryRunner } from "typeorm";
 import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
@@ -159,6 +161,10 @@ export class PostgresDialect implements CaptureDialect {
   async prune(seq: number): Promise<void> {
     await this.db.query("DELETE FROM _changelog_outbox o USING _changelog_tx t WHERE o.txid = t.txid AND t.seq <= $1", [seq]);
     await this.db.query("DELETE FROM _changelog_tx WHERE seq <= $1", [seq]);
+  }
+
+  captureDdl(tables: string[]): Promise<SchemaDdl> {
+    return captureDdl(this.db, tables);
   }
 
   async dumpTable(table: string): Promise<Row[]> {

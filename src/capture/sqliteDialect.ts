@@ -1,3 +1,5 @@
+import { captureDdl } from "../schema/captureDdl";
+import type { SchemaDdl } from "../schema/ddl";
 import { DataSource, DataSourceOptions, QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
 import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
@@ -150,6 +152,10 @@ export class SqliteDialect implements CaptureDialect {
   async prune(seq: number): Promise<void> {
     for (const table of this.layouts.keys()) await this.writer.query(`DELETE FROM ${q(outboxOf(table))} WHERE _seq <= ?`, [seq]);
     await this.writer.query("DELETE FROM _changelog_tx WHERE seq <= ?", [seq]);
+  }
+
+  captureDdl(tables: string[]): Promise<SchemaDdl> {
+    return captureDdl(this.writer, tables);
   }
 
   async dumpTable(table: string): Promise<Row[]> {

@@ -29,6 +29,7 @@ export interface FastJob {
   kind: TakeSnapshotOptions["kind"];
   name: TakeSnapshotOptions["name"];
   batchRows: TakeSnapshotOptions["batchRows"];
+  ddl: TakeSnapshotOptions["ddl"];
 }
 
 /**
@@ -52,7 +53,7 @@ let unavailable = !existsSync(CHILD); // sources run through a TypeScript loader
 /** The snapshot, or null when the fast path is not available here (the caller takes the TypeORM path). */
 export function takeSqliteFast(file: string, schema: DatabaseSchema, storeDir: string, options: TakeSnapshotOptions): Promise<Omit<TakenSnapshot, "ms"> | null> {
   if (unavailable) return Promise.resolve(null);
-  const job: FastJob = { file, schema, storeDir, kind: options.kind, name: options.name, batchRows: options.batchRows };
+  const job: FastJob = { file, schema, storeDir, kind: options.kind, name: options.name, batchRows: options.batchRows, ddl: options.ddl };
   return new Promise((resolve, reject) => {
     // stdout stays the parent's own (the CLI prints --json there); a crash still shows on stderr.
     const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });

@@ -68,7 +68,7 @@ async function take(db: BetterSqlite3.Database, job: FastJob) {
       batches: (table: string, size: number) => keysetBatches(db, job.schema, table, size),
     };
     const options = {
-      kind: job.kind, name: job.name, batchRows: job.batchRows,
+      kind: job.kind, name: job.name, batchRows: job.batchRows, ddl: job.ddl,
       onProgress: (progress: SnapshotProgress) => tell({ type: "progress", progress }),
     };
     return await writeSnapshot(source, job.schema, job.storeDir, options, async () => {
