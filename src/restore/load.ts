@@ -13,6 +13,7 @@ import { rowConverter } from "./convert";
 import type { RowEventStream } from "./events";
 import { ReplayWriter } from "./replayWriter";
 import { insertRows } from "./rowWriter";
+import { betterSqliteOf, SqliteFastWriter } from "./sqliteFastWriter";
 import { Engine, schemaMismatch } from "./sql";
 
 export interface LoadContext {
@@ -29,11 +30,18 @@ function targetTable(ctx: LoadContext, name: string): TableSchema {
   return table;
 }
 
+/** better-sqlite3 statements on the runner's own connection when the target was opened with that driver (a new SQLite file). */
+function fastWriter(ctx: LoadContext): SqliteFastWriter | null {
+  const db = ctx.engine === "sqlite" ? betterSqliteOf(ctx.runner) : null;
+  return db ? new SqliteFastWriter(db) : null;
+}
+
 /** Writes every row of the snapshot; returns rows per table. The reader checks each block, and each table's count and digest at its end. */
 export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onRows: (table: string, rows: number) => void): Promise<Map<string, number>> {
   const { seq, createdAt: at, engine: fromEngine } = reader.header;
   const loaded = new Map<string, number>();
   const converters = new Map<string, ((row: Row) => Row) | null>();
+  const fast = fastWriter(ctx);
   for await (const batch of reader.rawBatches()) {
     const table = targetTable(ctx, batch.table.name);
     let convert = converters.get(table.name);
@@ -47,7 +55,8 @@ export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onR
       for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
       return convert ? convert(row) : row;
     });
-    await insertRows(ctx.runner, ctx.engine, table, rows);
+    if (fast) for (const row of rows) fast.insert(table, row);
+    else await insertRows(ctx.runner, ctx.engine, table, rows);
     for (const row of rows) ctx.stream.emit({ table: table.name, op: "load", seq, at, before: null, after: row });
     loaded.set(table.name, (loaded.get(table.name) ?? 0) + rows.length);
     onRows(table.name, rows.length);
@@ -69,7 +78,8 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
   if (toSeq <= afterSeq) return { frames: 0, last: null };
   const headers = segmentHeaders(store);
   const converters = new Map<string, (row: Row) => Row>();
-  const writer = new ReplayWriter(ctx.runner, ctx.engine);
+  const fast = fastWriter(ctx);
+  const writer = fast ? null : new ReplayWriter(ctx.runner, ctx.engine);
   let expected = afterSeq + 1;
   let last: Replayed["last"] = null;
   for (const frame of readFrames(store, { fromSeq: afterSeq + 1, toSeq })) {
@@ -79,7 +89,8 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
     const journal = headerForSeq(headers, frame.seq)?.header.schema;
     const converted = journal && journal.engine !== ctx.engine ? convertFrame(ctx, frame, journal.tables, journal.engine, converters) : frame;
     for (const c of converted.changes) {
-      await writer.apply(targetTable(ctx, c.table), c, frame.seq);
+      if (fast) fast.apply(targetTable(ctx, c.table), c, frame.seq);
+      else await writer!.apply(targetTable(ctx, c.table), c, frame.seq);
       ctx.stream.emit({ table: c.table, op: c.op, seq: frame.seq, at: frame.at, before: c.before, after: c.after });
     }
     last = { seq: frame.seq, at: frame.at };
@@ -88,7 +99,7 @@ export async function replayJournal(ctx: LoadContext, store: string, afterSeq: n
     // Done: reading on would check the next segment too, which a restore to here does not need.
     if (frame.seq === toSeq) break;
   }
-  await writer.flush();
+  await writer?.flush();
   if (expected !== toSeq + 1) {
     throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "restore to an earlier point (list shows the restorable span)");
   }

@@ -15,7 +15,7 @@ import { describeRow, Engine, MAX_PARAMS, Params, quoteIdent as q, schemaMismatc
  */
 
 /** A value for every column of the table and nothing else: a missing or extra column is data lost. */
-function valuesOf(table: TableSchema, row: Row): ColumnValue[] {
+export function valuesOf(table: TableSchema, row: Row): ColumnValue[] {
   const values = table.columns.map((c) => {
     const value = row[c.name];
     if (value === undefined) throw schemaMismatch(`a row for "${table.name}" has no column "${c.name}": ${describeRow(row)}`);

@@ -132,7 +132,8 @@ async function newSqlite(options: { database: string }): Promise<Target> {
     return { engine: "sqlite", mode: "existing", display: file, location: file, dataSource: ds, publish: async () => ds.destroy(), discard: async () => { if (ds.isInitialized) await ds.destroy(); } };
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const ds = await open({ type: "sqlite", database: temp });
+  // better-sqlite3: the load and replay run as synchronous prepared statements on its connection (sqliteFastWriter.ts).
+  const ds = await open({ type: "better-sqlite3", database: temp });
   // The file has no name yet: a crash loses nothing, so skip the syncs and sync once before the rename.
   await ds.query("PRAGMA synchronous = OFF");
   return {
