@@ -24,7 +24,8 @@ import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, rowFromNa
  * captured with.
  */
 const BASE_TABLES = [
-  "CREATE TABLE IF NOT EXISTS _changelog_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, at INTEGER NOT NULL)",
+  // dirty: the current transaction captured something (set by the triggers), so the seal is one cheap row check.
+  "CREATE TABLE IF NOT EXISTS _changelog_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, at INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 0)",
   "INSERT OR IGNORE INTO _changelog_head (id, seq, at) VALUES (1, 0, 0)",
   "CREATE TABLE IF NOT EXISTS _changelog_tx (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
   // An UPDATE, unlike an INSERT, leaves last_insert_rowid() alone, so the
@@ -75,6 +76,11 @@ export class SqliteDialect implements CaptureDialect {
     // WAL lets the shipper's reader connection read while the app writes.
     if (mode[0]?.journal_mode !== "wal" && this.reader !== this.writer) await this.writer.query("PRAGMA journal_mode = WAL");
     await this.inTransaction(BASE_TABLES);
+    const head: { name: string }[] = await this.writer.query("PRAGMA table_info(_changelog_head)");
+    if (!head.some((c) => c.name === "dirty")) {
+      // A head made before the dirty flag existed; the triggers are remade by install().
+      await this.writer.query("ALTER TABLE _changelog_head ADD COLUMN dirty INTEGER NOT NULL DEFAULT 0");
+    }
     await this.loadLayouts();
   }
 
@@ -102,8 +108,8 @@ export class SqliteDialect implements CaptureDialect {
 
   /** The seal, run in the same driver call as COMMIT; a no-op when the transaction captured nothing. */
   sealSql(now: number): string {
-    const pending = [...this.layouts.keys()].map((t) => `EXISTS (SELECT 1 FROM ${q(outboxOf(t))} WHERE _seq = _changelog_head.seq + 1)`);
-    return `UPDATE _changelog_head SET seq = seq + 1, at = max(at, ${Math.floor(now)}) WHERE ${pending.join(" OR ") || "0"}`;
+    // Kept tiny: SQLite prepares it again at every commit.
+    return `UPDATE _changelog_head SET seq = seq + 1, at = max(at, ${Math.floor(now)}), dirty = 0 WHERE dirty = 1`;
   }
 
   async sealOrphans(): Promise<void> {

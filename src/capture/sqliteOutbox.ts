@@ -36,7 +36,9 @@ export function triggerSql(table: string, columns: string[]): string[] {
       `DROP TRIGGER IF EXISTS ${name}`,
       `CREATE TRIGGER ${name} AFTER ${o.event} ON ${q(table)} BEGIN ` +
         `INSERT INTO ${q(outboxOf(table))} VALUES ((SELECT seq + 1 FROM _changelog_head), total_changes(), '${o.op}', ` +
-        `${[...olds, ...news].join(", ")}); END`,
+        `${[...olds, ...news].join(", ")}); ` +
+        // After the first captured row the WHERE fails and nothing is written.
+        "UPDATE _changelog_head SET dirty = 1 WHERE dirty = 0; END",
     ];
   });
 }
