@@ -107,20 +107,11 @@ export class PostgresDialect implements CaptureDialect {
   }
 
   private async inTransaction(statements: string[]): Promise<void> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
+    await this.db.transaction(async (manager) => {
       // Two processes attaching at once must not interleave their DDL.
-      await runner.query("SELECT pg_advisory_xact_lock(hashtext('stocktake-backup install'))");
-      for (const sql of statements) await runner.query(sql);
-      await runner.commitTransaction();
-    } catch (error) {
-      await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      await manager.query("SELECT pg_advisory_xact_lock(hashtext('stocktake-backup install'))");
+      for (const sql of statements) await manager.query(sql);
+    });
   }
 
   async sealOrphans(): Promise<void> {

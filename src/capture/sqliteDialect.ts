@@ -270,17 +270,9 @@ export class SqliteDialect implements CaptureDialect {
   }
 
   private async inTransaction(statements: string[]): Promise<void> {
-    const runner = this.writer.createQueryRunner();
-    await runner.startTransaction();
-    try {
-      for (const sql of statements) await runner.query(sql);
-      await runner.commitTransaction();
-    } catch (error) {
-      await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    await this.writer.transaction(async (manager) => {
+      for (const sql of statements) await manager.query(sql);
+    });
   }
 
   private requireSchema(): DatabaseSchema {
