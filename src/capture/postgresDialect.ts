@@ -5,6 +5,7 @@ import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromChanges } from "./outbox";
 import { parsePgRow } from "./pgRecord";
+import { inReadTransaction } from "./readTransaction";
 
 /**
  * PostgreSQL capture. One generic row trigger copies the row text into
@@ -173,8 +174,7 @@ export class PostgresDialect implements CaptureDialect {
       // One MVCC snapshot for every statement: the head and the rows show the
       // same set of committed transactions. Committers queue on the head's
       // row lock, so a visible seq means every earlier seq is visible too.
-      await runner.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-      try {
+      return await inReadTransaction(runner, "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", async () => {
         // TRUNCATE is not MVCC-safe: a snapshot that began before a concurrent
         // TRUNCATE committed sees the table empty. Locking the tables before
         // the first SELECT (LOCK takes no snapshot) makes TRUNCATE and DDL wait.
@@ -182,18 +182,12 @@ export class PostgresDialect implements CaptureDialect {
         await runner.query(`LOCK TABLE ${[...tables, "_changelog_head"].join(", ")} IN ACCESS SHARE MODE`);
         const head: { seq: string; at: number }[] = await runner.query(
           "SELECT seq, floor(extract(epoch FROM at) * 1000)::float8 AS at FROM _changelog_head");
-        const result = await fn({
+        return fn({
           seq: Number(head[0]?.seq ?? 0),
           at: Number(head[0]?.at ?? 0),
           batches: (table, size) => this.keysetBatches(runner, schema, table, size),
         });
-        await runner.query("COMMIT");
-        return result;
-      } catch (error) {
-        // Read-only, so nothing to undo; a failing ROLLBACK must not hide the cause.
-        await runner.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      });
     } finally {
       await runner.release();
     }

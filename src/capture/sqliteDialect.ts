@@ -5,6 +5,7 @@ import { BackupError } from "../errors";
 import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromChanges } from "./outbox";
+import { inReadTransaction } from "./readTransaction";
 import { changeFromOutbox, OPS, OutboxChange, outboxOf, outboxSelectSql, outboxTableSql, OUTBOX_PREFIX, triggerName, triggerSql } from "./sqliteOutbox";
 import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, rowFromNative, sqliteNativeRowSql, sqliteRowJsonSql } from "./sqliteValues";
 
@@ -187,21 +188,14 @@ export class SqliteDialect implements CaptureDialect {
     try {
       // In WAL mode the first read fixes what the transaction sees; the seal
       // moves head.seq in the same commit as the rows, so both agree.
-      await runner.query("BEGIN");
-      try {
+      return await inReadTransaction(runner, "BEGIN", async () => {
         const head: { seq: number; at: number }[] = await runner.query("SELECT seq, at FROM _changelog_head");
-        const result = await fn({
+        return fn({
           seq: Number(head[0]?.seq ?? 0),
           at: Number(head[0]?.at ?? 0),
           batches: (table, size) => this.keysetBatches(runner, schema, table, size),
         });
-        await runner.query("COMMIT");
-        return result;
-      } catch (error) {
-        // Read-only, so nothing to undo; a failing ROLLBACK must not hide the cause.
-        await runner.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      });
     } finally {
       await runner.release();
       await connection.destroy();

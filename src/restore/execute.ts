@@ -69,23 +69,12 @@ export interface RestoreProgress {
   totalFrames: number;
 }
 
-export interface RestoreResult {
-  /** False when a check or rule found an error (the data was still committed only if validation was skipped). */
-  success: boolean;
+export interface RestoreResult extends RestoreOutcome {
   dryRun: boolean;
   /** The database restored into (for a dry run: the one a real run would write). */
   target: string;
   mode: TargetMode;
   snapshot: { file: string; path: string; kind: string; seq: number; createdAt: string };
-  seqReached: number;
-  /** Commit time of seqReached when a frame was replayed, else the snapshot's creation time. */
-  atReached: string;
-  rowsPerTable: Record<string, number>;
-  rows: number;
-  framesReplayed: number;
-  /** The snapshot taken of the replaced rows (in place only). */
-  safetySnapshot: string | null;
-  findings: Finding[];
   ms: number;
 }
 
@@ -193,18 +182,22 @@ async function scratchFor(destination: Destination, snapshotEngine: DatabaseSche
   return engine === "postgres" ? openScratch("postgres", location) : openScratch("sqlite");
 }
 
-interface Outcome {
+/** What the load, the replay and the checks produced. */
+export interface RestoreOutcome {
+  /** False when a check or rule found an error (the data was still committed only if validation was skipped). */
   success: boolean;
   seqReached: number;
+  /** Commit time of seqReached when a frame was replayed, else the snapshot's creation time. */
   atReached: string;
   rowsPerTable: Record<string, number>;
   rows: number;
   framesReplayed: number;
+  /** The snapshot taken of the replaced rows (in place only). */
   safetySnapshot: string | null;
   findings: Finding[];
 }
 
-async function loadInto(target: Target, reader: SnapshotReader, plan: RestorePlan, options: RestoreOptions, store: string): Promise<Outcome> {
+async function loadInto(target: Target, reader: SnapshotReader, plan: RestorePlan, options: RestoreOptions, store: string): Promise<RestoreOutcome> {
   const { header } = reader;
   const ds = target.dataSource;
   const engine = target.engine;
