@@ -4,6 +4,7 @@
  */
 import { crc32 } from "node:zlib";
 import { Compressor, decompress } from "zstd-napi";
+import { DCtx, getFrameContentSize } from "zstd-napi/binding";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, MAGIC, PREFIX_BYTES, type SnapshotHeader } from "./format";
 import { pack } from "./values";
 
@@ -57,6 +58,35 @@ export function encodeBlock(type: BlockType, payload: unknown, compressor: Compr
 
 export function decompressBody(body: Buffer): Buffer {
   return decompress(body);
+}
+
+/**
+ * One buffer for blocks handled one after another. A fresh buffer per block
+ * is freed only by a full GC, which a streaming restore seldom triggers, so
+ * its memory would grow with the file (I6).
+ */
+export class ReusedBuffer {
+  private buffer = Buffer.alloc(0);
+
+  /** `length` bytes, valid until the next call. */
+  take(length: number): Buffer {
+    if (length > this.buffer.length) this.buffer = Buffer.allocUnsafe(length);
+    return this.buffer.subarray(0, length);
+  }
+}
+
+/** Block bodies decompressed into a ReusedBuffer: what decompress() returns is valid until its next call. */
+export class BodyDecompressor {
+  private readonly context = new DCtx();
+  private readonly output = new ReusedBuffer();
+
+  decompress(body: Buffer): Buffer {
+    const size = getFrameContentSize(body);
+    // Every body this program writes records its size; anything else is decompressed the plain way.
+    if (size === null) return decompress(body);
+    const out = this.output.take(size);
+    return out.subarray(0, this.context.decompress(out, body));
+  }
 }
 
 /** `u64 LE trailer offset | STKSNAP1` */

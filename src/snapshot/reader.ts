@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { BackupError } from "../errors";
 import type { ColumnValue, Row, TableSchema } from "../journal/types";
-import { blockCrc, decodeFooter, decompressBody, headerCrc } from "./blocks";
+import { BodyDecompressor, blockCrc, decodeFooter, decompressBody, headerCrc, ReusedBuffer } from "./blocks";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
 import { unpack, unpackRows } from "./values";
 
@@ -44,6 +44,8 @@ interface Block {
   offset: number;
 }
 
+/** Rows per batch yielded: a block (up to 1 MiB of msgpack, tens of thousands of small rows) is decoded this many at a time. */
+const CHUNK_ROWS = 512;
 const HINT = "the snapshot file is damaged or incomplete: use another snapshot (list shows them) or a copy of this file";
 
 export class SnapshotReader {
@@ -128,20 +130,27 @@ export class SnapshotReader {
     const schemas = new Map(this.header.schema.tables.map((t) => [t.name, t]));
     let pos = this.dataStart;
     let next = 0; // index into trailer.tables of the next table expected
+    const reused = new ReusedBuffer();
+    const bodies = new BodyDecompressor();
     let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash> } | null = null;
 
     while (pos < this.trailerOffset) {
-      const block = await readBlock(this.fh, this.path, pos, this.trailerOffset);
+      // Each body is decompressed before the next block is read.
+      const block = await readBlock(this.fh, this.path, pos, this.trailerOffset, reused);
       pos += BLOCK_HEADER_BYTES + block.body.length;
-      const payload = decodeOr(() => decompressBody(block.body), corrupt, block.offset);
+      const payload = decodeOr(() => bodies.decompress(block.body), corrupt, block.offset);
       if (block.type === BlockType.rows) {
         if (open === null) throw corrupt(block.offset, "rows block outside a table");
         const t = open;
-        const rows = decodeOr(() => unpackRows(payload, t.schema.columns.length), corrupt, block.offset);
-        // The payload is exactly the rows' bytes back to back (unpackRows read all of it).
+        // The payload is exactly the rows' bytes back to back (unpackRows reads all of it).
         t.hash.update(payload);
-        t.rows += rows.length;
-        yield { table: t.schema, rows };
+        const chunks = unpackRows(payload, t.schema.columns.length, CHUNK_ROWS);
+        for (;;) {
+          const chunk = decodeOr(() => chunks.next(), corrupt, block.offset);
+          if (chunk.done) break;
+          t.rows += chunk.value.length;
+          yield { table: t.schema, rows: chunk.value };
+        }
       } else if (block.type === BlockType.tableStart) {
         if (open !== null) throw corrupt(block.offset, `table start inside table "${open.summary.name}"`);
         const summary = this.trailer.tables[next];
@@ -204,19 +213,20 @@ function decodeOr<T>(step: () => T, corrupt: (offset: number, what: string) => B
   }
 }
 
-async function readBlock(fh: fs.FileHandle, path: string, offset: number, limit: number): Promise<Block> {
+/** A block, checksum checked; with `into`, its body is valid only until the next read into it. */
+async function readBlock(fh: fs.FileHandle, path: string, offset: number, limit: number, into?: ReusedBuffer): Promise<Block> {
   if (offset + BLOCK_HEADER_BYTES > limit) throw corruptAt(path, offset, "block header runs past the end of the blocks");
   const head = await readExactly(fh, path, offset, BLOCK_HEADER_BYTES);
   const length = head.readUInt32LE(0);
   if (offset + BLOCK_HEADER_BYTES + length > limit) throw corruptAt(path, offset, `block length ${length} runs past the end of the blocks`);
-  const body = await readExactly(fh, path, offset + BLOCK_HEADER_BYTES, length);
+  const body = await readExactly(fh, path, offset + BLOCK_HEADER_BYTES, length, into);
   const type = head.readUInt8(8);
   if (blockCrc(type, body) !== head.readUInt32LE(4)) throw corruptAt(path, offset, "block checksum mismatch");
   return { type, body, offset };
 }
 
-async function readExactly(fh: fs.FileHandle, path: string, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+async function readExactly(fh: fs.FileHandle, path: string, offset: number, length: number, into?: ReusedBuffer): Promise<Buffer> {
+  const buf = into ? into.take(length) : Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, offset + got);

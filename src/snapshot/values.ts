@@ -45,15 +45,27 @@ function encodable(values: readonly ColumnValue[]): readonly unknown[] {
 }
 
 /**
- * The row arrays of a rows-block payload (msgpack arrays back to back).
+ * The row arrays of a rows-block payload (msgpack arrays back to back), at
+ * most `chunkRows` at a time: a consumer that is done with each chunk before
+ * taking the next keeps only that many rows alive, so they die young instead
+ * of a whole block's worth outliving V8's young generation (I6).
  * Throws a plain Error when the payload is anything else.
  */
-export function unpackRows(payload: Buffer, width: number): ColumnValue[][] {
-  const rows: unknown[] = packr.unpackMultiple(payload);
-  for (const value of rows) {
-    if (!Array.isArray(value) || value.length !== width) throw new Error(`a row is not an array of ${width} values`);
+export function* unpackRows(payload: Buffer, width: number, chunkRows: number): Generator<ColumnValue[][]> {
+  let offset = 0;
+  while (offset < payload.length) {
+    const rows: ColumnValue[][] = [];
+    let end = payload.length;
+    packr.unpackMultiple(payload.subarray(offset), (value: unknown, _start?: number, stop?: number) => {
+      if (!Array.isArray(value) || value.length !== width) throw new Error(`a row is not an array of ${width} values`);
+      rows.push(value as ColumnValue[]);
+      if (rows.length < chunkRows) return true;
+      end = offset + stop!;
+      return false;
+    });
+    offset = end;
+    yield rows;
   }
-  return rows as ColumnValue[][];
 }
 
 function isColumnValue(v: unknown): v is ColumnValue {
