@@ -58,6 +58,8 @@ async function run(job: FastJob): Promise<void> {
 
 async function take(db: BetterSqlite3.Database, job: FastJob) {
   try {
+    // Every page is read once: better-sqlite3's 16 MB page cache would only make the reader's memory grow with the database.
+    db.pragma("cache_size = -2000");
     // In WAL mode the first read fixes what the transaction sees; the seal
     // moves head.seq in the same commit as the rows, so both agree.
     db.exec("BEGIN");
