@@ -12,6 +12,7 @@ import { SnapshotReader } from "../src/snapshot";
 import { takeSqliteFast } from "../src/snapshot/sqliteFast";
 import { takeSnapshot, writeSnapshot } from "../src/snapshot/take";
 import { createTestDatabase, openDataSource, tempDir, TestDatabase } from "./support/databases";
+import { NATIVE_ENCODER } from "../src/snapshot/nativeEncoder";
 
 /**
  * The fast SQLite path (better-sqlite3 in a child process) must write what the
@@ -45,9 +46,11 @@ const ODD: [sql: string, expected: ColumnValue][] = [
   ["42", 42],
   ["1.0", 1],
   ["'it''s \"quoted\"'", "it's \"quoted\""],
+  // Not UTF-8: both drivers read U+FFFD, so the native encoder leaves this page to JavaScript.
+  ["CAST(x'ff61' AS TEXT)", "\ufffda"],
 ];
 
-const TABLES = ["odd", "big", "pair", "loose", "slim", "empty", "wide"];
+const TABLES = ["odd", "big", "pair", "loose", "slim", "empty", "wide", "quirk"];
 
 function sameValue(actual: ColumnValue, expected: ColumnValue): boolean {
   if (Buffer.isBuffer(expected)) return Buffer.isBuffer(actual) && actual.equals(expected);
@@ -97,6 +100,9 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
     await ds.query("CREATE TABLE wide (id integer PRIMARY KEY, a integer, b real, c text, d blob)");
     await ds.query(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
       INSERT INTO wide SELECT i, i * 7, i / 3.0, 'row ' || i, CASE WHEN i % 10 = 0 THEN randomblob(8) END FROM n`);
+    // "INTEGER PRIMARY KEY DESC" is not the rowid: rows lie in rowid order, not id order.
+    await ds.query("CREATE TABLE quirk (id INTEGER PRIMARY KEY DESC, v text)");
+    for (let i = 30; i > 0; i--) await ds.query("INSERT INTO quirk VALUES (?, ?)", [i, `q${i}`]);
     dialect = await createDialect(ds);
     schema = await dialect.readSchema(TABLES);
     await dialect.prepare(schema);
@@ -110,7 +116,25 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
 
   it("is available here (else takeSnapshot would quietly take the TypeORM path)", async () => {
     const taken = await takeSqliteFast((dialect as SqliteDialect).databaseFile!, schema, tempDir(), { name: "direct" });
-    expect(taken?.rows).to.equal(ODD.length + 4 + 12 + 60 + 40 + 25 + 300000);
+    expect(taken?.rows).to.equal(ODD.length + 4 + 12 + 60 + 40 + 25 + 300000 + 30);
+  });
+
+  it("has its native row encoder built here (else it would quietly read every value into JavaScript)", () => {
+    expect(fs.existsSync(NATIVE_ENCODER), `${NATIVE_ENCODER}: npm install runs native/build.js`).to.equal(true);
+  });
+
+  it("writes the same bytes with the native row encoder turned off (STOCKTAKE_BACKUP_NATIVE=0)", async () => {
+    const store = tempDir();
+    const native = await takeSnapshot(dialect, schema, store, { name: "native", batchRows: 7 });
+    process.env.STOCKTAKE_BACKUP_NATIVE = "0";
+    try {
+      // The child process inherits the environment.
+      const values = await takeSnapshot(dialect, schema, store, { name: "values", batchRows: 7 });
+      expect(values.tables).to.deep.equal(native.tables);
+      expect(values.rows).to.equal(native.rows);
+    } finally {
+      delete process.env.STOCKTAKE_BACKUP_NATIVE;
+    }
   });
 
   async function bothPaths(tables: string[], batchRows?: number) {

@@ -16,6 +16,7 @@ import type { ColumnValue, DatabaseSchema, Row } from "../journal/types";
 import { SNAPSHOT_EXT, snapshotFileName } from "./fileName";
 import type { SnapshotKind } from "./format";
 import { addToManifest } from "./manifest";
+import { PackedRows } from "./packedRows";
 import { takeSqliteFast } from "./sqliteFast";
 import { SnapshotWriter } from "./writer";
 
@@ -34,7 +35,7 @@ export interface TakeSnapshotOptions {
   kind?: SnapshotKind;
   /** File name of a manual snapshot (sanitised); default backup-<time>. */
   name?: string;
-  /** Called after every batch of rows. */
+  /** Called as rows are written: after every batch (of a SQLite file: at each table, and at most every 50 ms). */
   onProgress?: (progress: SnapshotProgress) => void;
   /** Rows per query and per progress call; default 2000. */
   batchRows?: number;
@@ -65,7 +66,8 @@ export async function takeSnapshot(
   const started = performance.now();
   await requireDirectory(storeDir);
   // A SQLite file is read by better-sqlite3 in a process of its own
-  // (sqliteFast.ts): several times faster, and the app's event loop keeps
+  // (sqliteFast.ts), its rows packed in C where the native encoder loads
+  // (nativeEncoder.ts): several times faster, and the app's event loop keeps
   // running meanwhile. PostgreSQL, an in-memory SQLite database, or a machine
   // where better-sqlite3 does not load: the dialect's own consistent read.
   const file = dialect.engine === "sqlite" ? ((dialect as SqliteDialect).databaseFile ?? null) : null;
@@ -84,12 +86,14 @@ export async function takeSnapshot(
  */
 const BLOCK_ROWS = 1_000_000;
 
+type Batch = readonly (Row | readonly ColumnValue[])[] | PackedRows;
+
 /** One consistent view to snapshot: the dialect's ConsistentReader, or the fast path's own. */
 export interface SnapshotSource {
   readonly seq: number;
   readonly at: number;
-  /** Rows in primary key order, as objects or as arrays in schema column order. */
-  batches(table: string, size: number): AsyncIterable<readonly (Row | readonly ColumnValue[])[]> | Iterable<readonly (Row | readonly ColumnValue[])[]>;
+  /** Rows in primary key order: objects, arrays in schema column order, or packed. */
+  batches(table: string, size: number): AsyncIterable<Batch> | Iterable<Batch>;
 }
 
 /**
@@ -120,8 +124,9 @@ export async function writeSnapshot(
     for (const [tablesDone, table] of schema.tables.entries()) {
       await writer.beginTable(table.name);
       for await (const batch of source.batches(table.name, batchRows)) {
-        await writer.writeRows(batch);
-        rows += batch.length;
+        if (batch instanceof PackedRows) await writer.writePacked(batch.bytes, batch.rows);
+        else await writer.writeRows(batch);
+        rows += batch instanceof PackedRows ? batch.rows : batch.length;
         options.onProgress?.({ table: table.name, tablesDone, tables: schema.tables.length, rows });
       }
       await writer.endTable();

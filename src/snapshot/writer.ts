@@ -137,6 +137,22 @@ export class SnapshotWriter {
     });
   }
 
+  /**
+   * `rows` rows of the open table already packed: msgpack arrays back to
+   * back, as packRows writes them (the SQLite reader's extension,
+   * native/msgpack_rows.c, encodes them in C). A block may close past its
+   * byte limit by up to these bytes.
+   */
+  async writePacked(bytes: Buffer, rows: number): Promise<void> {
+    const t = this.current;
+    this.expect(t !== null, "writePacked() outside beginTable()/endTable()");
+    await this.guard(async () => {
+      this.append(bytes, rows);
+      t.rows += rows;
+      if (this.batchUsed >= this.options.batchBytes || this.batchCount >= this.options.batchRows) await this.flushBatch(t);
+    });
+  }
+
   async endTable(): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "endTable() without beginTable()");
