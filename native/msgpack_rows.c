@@ -3,7 +3,7 @@
  * is fed as msgpack arrays back to back: byte for byte what packRows
  * (src/snapshot/values.ts) writes for the values better-sqlite3 reads, so
  * the snapshot of a SQLite file needs no JavaScript value per column
- * (src/snapshot/sqliteFastProcess.ts). Turning values into JavaScript ones
+ * (src/snapshot/sqlitePages.ts). Turning values into JavaScript ones
  * was two thirds of a snapshot's time.
  *
  * Returns NULL when a text is not valid UTF-8 (JavaScript would have
