@@ -1,7 +1,7 @@
 import { captureDdl } from "../schema/captureDdl";
 import type { SchemaDdl } from "../schema/ddl";
 import { DataSource, QueryRunner } from "typeorm";
-import { DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
+import { DatabaseSchema, Frame, Row, TableSchema, tableOf } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromChanges } from "./outbox";
 import { parsePgRow } from "./pgRecord";
@@ -199,8 +199,7 @@ export class PostgresDialect implements CaptureDialect {
    * without a primary key pages by ctid, which is stable inside the snapshot.
    */
   private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
-    const t = schema.tables.find((x) => x.name === table);
-    if (!t) throw new Error(`table ${table} is not in the schema being read`);
+    const t = tableOf(schema, table);
     const declared: { keyed: boolean }[] = await runner.query(
       "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [ident(table)]);
     const keys = declared[0]?.keyed

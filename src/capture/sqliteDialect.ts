@@ -2,7 +2,7 @@ import { captureDdl } from "../schema/captureDdl";
 import type { SchemaDdl } from "../schema/ddl";
 import { DataSource, DataSourceOptions, QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
-import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema } from "../journal/types";
+import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema, tableOf } from "../journal/types";
 import { CaptureDialect, ConsistentReader } from "./dialect";
 import { framesFromChanges } from "./outbox";
 import { inReadTransaction } from "./readTransaction";
@@ -210,8 +210,7 @@ export class SqliteDialect implements CaptureDialect {
    * never rounded through a JavaScript number.
    */
   private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
-    const t = schema.tables.find((x) => x.name === table);
-    if (!t) throw new Error(`table ${table} is not in the schema being read`);
+    const t = tableOf(schema, table);
     const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
     const byRowid = Number(declared[0]?.n) === 0;
     const keys = byRowid ? ["t.rowid"] : t.primaryKey.map((c) => `t.${q(c)}`);

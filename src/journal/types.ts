@@ -49,6 +49,13 @@ export interface DatabaseSchema {
   tables: TableSchema[];
 }
 
+/** The table `name` of `schema`; a table outside it is a caller's mistake. */
+export function tableOf(schema: DatabaseSchema, name: string): TableSchema {
+  const table = schema.tables.find((t) => t.name === name);
+  if (!table) throw new Error(`table ${name} is not in the schema being read`);
+  return table;
+}
+
 /** The msgpack payload of a segment header (see FORMAT.md). */
 export interface SegmentHeader {
   version: 1;

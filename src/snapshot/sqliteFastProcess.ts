@@ -7,7 +7,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { BackupError } from "../errors";
-import type { DatabaseSchema, TableSchema } from "../journal/types";
+import { tableOf } from "../journal/types";
 import { loadNativeEncoder } from "./nativeEncoder";
 import type { FastCommand, FastJob, FastMessage } from "./sqliteFast";
 import { tablePages } from "./sqlitePages";
@@ -107,10 +107,4 @@ function throttled(report: (progress: SnapshotProgress) => void): (progress: Sna
 async function pause(): Promise<void> {
   await nextTurn();
   if (cancelled) throw new Cancelled("cancelled by the parent");
-}
-
-function tableOf(schema: DatabaseSchema, name: string): TableSchema {
-  const table = schema.tables.find((t) => t.name === name);
-  if (!table) throw new Error(`table ${name} is not in the schema being read`);
-  return table;
 }
