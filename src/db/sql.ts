@@ -1,11 +1,9 @@
-import { BackupError } from "../errors";
-import { ColumnValue, DatabaseSchema, Row } from "../journal/types";
-
 /**
- * SQL-building pieces shared by the restore writers: quoting, parameter
- * binding in each engine's form, and key text for error messages.
+ * SQL text built by the program, in one place: identifiers and literals
+ * quoted, parameters bound in each engine's form. Nothing read from a file
+ * or a user ever reaches SQL any other way.
  */
-export type Engine = DatabaseSchema["engine"];
+import type { ColumnValue, Engine } from "./types";
 
 /**
  * Most bound parameters one statement may carry: SQLite's
@@ -14,9 +12,20 @@ export type Engine = DatabaseSchema["engine"];
  */
 export const MAX_PARAMS: Record<Engine, number> = { sqlite: 32766, postgres: 65535 };
 
-/** Both engines quote with "": tables named `order` and `user` exist. */
+/** Both engines quote identifiers with "": tables named `order` and `user` exist. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * A string constant. SQLite has no escapes inside '…'. PostgreSQL does when
+ * standard_conforming_strings is off (a server setting this program does not
+ * control), so text holding a backslash is written as E'…' with the
+ * backslashes doubled, which reads the same under either setting.
+ */
+export function quoteLiteral(text: string, engine: Engine): string {
+  const quoted = `'${text.replace(/'/g, "''")}'`;
+  return engine === "postgres" && text.includes("\\") ? `E${quoted.replace(/\\/g, "\\\\")}` : quoted;
 }
 
 /** Collects the parameters of one statement; `add` returns the placeholder to put in the SQL. */
@@ -41,20 +50,4 @@ export class Params {
     else this.values.push(value);
     return `$${this.values.length}`;
   }
-}
-
-/** Key (or any row) as readable text: bigints and Buffers survive JSON. */
-export function describeRow(row: Row | null): string {
-  return JSON.stringify(row, (_k, v: unknown) => {
-    if (typeof v === "bigint") return `${v}n`;
-    if (v && typeof v === "object" && (v as { type?: string }).type === "Buffer") {
-      return `\\x${Buffer.from((v as { data: number[] }).data).toString("hex")}`;
-    }
-    return v;
-  });
-}
-
-export function schemaMismatch(message: string): BackupError {
-  return new BackupError("SCHEMA_MISMATCH", message,
-    "the rows were captured from a different schema than the target's: restore into a database migrated to the backup's schema");
 }
