@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BackupError } from "../src/errors";
-import { encodeSegmentHeader } from "../src/journal/codec";
+import { encodeFrame, encodeSegmentHeader } from "../src/journal/codec";
 import {
   type ColumnValue,
   type DatabaseSchema,
@@ -175,27 +175,57 @@ describe("journal: crash recovery", () => {
     await w.close();
   });
 
-  it("ChecksumMismatchInTheLastFrameIsATornTail", async () => {
+  it("ChecksumMismatchInTheLastFrameIsDamageToReaders", async () => {
     const dir = await store(frames(1, 3));
     const file = seg(dir);
     const b = fs.readFileSync(file);
     b[b.length - 1] ^= 0xff;
     fs.writeFileSync(file, b);
-    expect(seqs(dir)).to.deep.equal([1, 2]);
-    const w = await JournalWriter.open(dir, { schema });
+    // A frame of its full length was written whole once: a reader cannot tell a crash from a flipped bit.
+    const e = await rejects(() => [...readFrames(dir)], "JOURNAL_CORRUPT");
+    expect(e.message).to.contain("checksum mismatch in the last frame").and.contain("expected seq 3");
+    expect(seqs(dir, { toSeq: 2 }), "restores that stop before it still read").to.deep.equal([1, 2]);
+  });
+
+  it("ChecksumMismatchInTheLastFrameIsCutOnlyWhenTheDatabaseStillHoldsIt", async () => {
+    const dir = await store(frames(1, 3));
+    const file = seg(dir);
+    const third = frameOffsets(file)[2];
+    const b = fs.readFileSync(file);
+    b[b.length - 1] ^= 0xff;
+    fs.writeFileSync(file, b);
+    await rejects(JournalWriter.open(dir, { schema }), "JOURNAL_CORRUPT"); // no database to ask
+    const pruned = await rejects(JournalWriter.open(dir, { schema, reshippableFrom: 4 }), "JOURNAL_CORRUPT");
+    expect(pruned.message).to.contain("no longer holds seqs 3..3");
+    expect(fs.readFileSync(file).equals(b), "nothing was cut").to.equal(true);
+    const w = await JournalWriter.open(dir, { schema, reshippableFrom: 3 });
     expect(w.lastSeq).to.equal(2);
-    expect(w.recovered?.offset).to.equal(frameOffsets(file)[2] ?? fs.statSync(file).size);
+    expect(w.recovered).to.deep.equal({ file, offset: third, bytesTrimmed: b.length - third });
     await w.close();
   });
 
-  it("ZeroFilledTailIsIgnored", async () => {
+  it("ZeroFilledTailIsCutOnlyWhenTheDatabaseStillHoldsIt", async () => {
     const dir = await store(frames(1, 2));
     const file = seg(dir);
     const size = fs.statSync(file).size;
     fs.appendFileSync(file, Buffer.alloc(4096));
-    expect(seqs(dir)).to.deep.equal([1, 2]);
-    const w = await JournalWriter.open(dir, { schema });
+    await rejects(() => [...readFrames(dir)], "JOURNAL_CORRUPT");
+    await rejects(JournalWriter.open(dir, { schema }), "JOURNAL_CORRUPT");
+    const w = await JournalWriter.open(dir, { schema, reshippableFrom: 3 });
     expect(w.recovered).to.deep.equal({ file, offset: size, bytesTrimmed: 4096 });
+    await w.close();
+  });
+
+  it("TruncatedTailOfTransactionsThatWerePrunedIsAnError", async () => {
+    // A file cut short looks like an unfinished append, but the database already
+    // pruned seq 3 after it was synced: cutting would lose it for good.
+    const dir = await store(frames(1, 3));
+    const file = seg(dir);
+    fs.truncateSync(file, fs.statSync(file).size - 5);
+    const e = await rejects(JournalWriter.open(dir, { schema, reshippableFrom: 4 }), "JOURNAL_CORRUPT");
+    expect(e.message).to.contain("no longer holds seqs 3..3");
+    const w = await JournalWriter.open(dir, { schema, reshippableFrom: 3 });
+    expect(w.lastSeq).to.equal(2);
     await w.close();
   });
 
@@ -258,7 +288,13 @@ describe("journal: crash recovery", () => {
     const e = await rejects(() => [...readFrames(dir)], "JOURNAL_CORRUPT");
     expect(e.message).to.contain(file);
     expect(e.message).to.contain("not the newest");
-    await rejects(() => journalRange(dir), "JOURNAL_CORRUPT");
+    // The range shows the damage and what can still be read on either side of it.
+    const range = journalRange(dir)!;
+    expect(range.problems.join("\n")).to.contain(file).and.contain("not the newest");
+    expect(range.segments[0].damage).to.contain("not the newest");
+    const last = range.runs[range.runs.length - 1];
+    expect(last.lastSeq).to.equal(6);
+    expect(range.runs.every((r) => r.firstSeq > 1), "seq 1, in the damaged frame, is in no run").to.equal(true);
   });
 
   it("TornHeaderOfNewSegment", async () => {
@@ -294,6 +330,108 @@ describe("journal: crash recovery", () => {
     const e = await rejects(() => JournalWriter.open(dir, { schema }), "JOURNAL_CORRUPT");
     expect(e.message).to.contain("segment header: checksum mismatch");
     expect(fs.statSync(file).size).to.equal(b.length);
+  });
+});
+
+describe("journal: transactions in parts", () => {
+  /** seq as parts of `rows` changes each, the last of them final. */
+  function parts(seq: number, count: number, rows = 3): Frame[] {
+    return Array.from({ length: count }, (_, p) => ({
+      seq,
+      at: frame(seq).at,
+      changes: Array.from({ length: rows }, (_r, i) => ({ table: "item", op: "insert" as const, key: { id: seq * 1000 + p * rows + i }, before: null, after: { id: seq * 1000 + p * rows + i, name: "p" } })),
+      ...(p > 0 ? { part: p } : {}),
+      ...(p < count - 1 ? { more: true } : {}),
+    }));
+  }
+
+  it("ATransactionInPartsReadsBackInOrder", async () => {
+    const dir = await store([frame(1), ...parts(2, 4), frame(3)]);
+    const read = [...readFrames(dir)];
+    expect(read).to.deep.equal([frame(1), ...parts(2, 4), frame(3)]);
+    expect(journalRange(dir)).to.include({ firstSeq: 1, lastSeq: 3 });
+  });
+
+  it("ReadersStopBeforeATransactionWithoutItsLastPart", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema });
+    await w.append([frame(1), ...parts(2, 3).slice(0, 2)]);
+    expect(w.lastSeq, "a transaction counts once its last part is in").to.equal(1);
+    expect(seqs(dir)).to.deep.equal([1]);
+    expect(journalRange(dir)).to.include({ lastSeq: 1 });
+    await w.append(parts(2, 3).slice(2));
+    expect(w.lastSeq).to.equal(2);
+    expect(seqs(dir)).to.deep.equal([1, 2, 2, 2]);
+    await w.close();
+  });
+
+  it("RecoveryCutsATransactionWithoutItsLastPart", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema });
+    await w.append([frame(1)]);
+    const end = fs.statSync(seg(dir)).size;
+    await w.append(parts(2, 3).slice(0, 2));
+    await w.close();
+    const again = await JournalWriter.open(dir, { schema, reshippableFrom: 2 });
+    expect(again.lastSeq).to.equal(1);
+    expect(again.recovered?.offset).to.equal(end);
+    expect(await again.append(parts(2, 3))).to.equal(3);
+    await again.close();
+    expect(seqs(dir)).to.deep.equal([1, 2, 2, 2]);
+  });
+
+  it("ShippingAnOpenTransactionAgainFromItsFirstPartReplacesWhatWasWritten", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema });
+    await w.append([frame(1), ...parts(2, 3).slice(0, 2)]);
+    expect(await w.append(parts(2, 3))).to.equal(3); // a retry after a failed append of the last part
+    await w.close();
+    expect([...readFrames(dir)]).to.deep.equal([frame(1), ...parts(2, 3)]);
+  });
+
+  it("APartOutOfOrderIsRefused", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema });
+    const [p0, p1, p2] = parts(2, 3);
+    await w.append([frame(1), p0]);
+    const size = fs.statSync(seg(dir)).size;
+    expect((await rejects(w.append([p2]), "JOURNAL_GAP")).message).to.contain("expected seq 2 part 1");
+    expect((await rejects(w.append([frame(3)]), "JOURNAL_GAP")).message).to.contain("expected seq 2 part 1");
+    expect(fs.statSync(seg(dir)).size).to.equal(size);
+    await w.append([p1, p2]);
+    await w.close();
+  });
+
+  it("ARotationNeverSplitsATransaction", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema, segmentBytes: 100 });
+    for (const f of [frame(1), ...parts(2, 5), frame(3)]) await w.append([f]);
+    await w.close();
+    expect(fs.readdirSync(journalDir(dir)).filter((n) => n.endsWith(".seg")).sort()).to.deep.equal([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
+    expect(seqs(dir)).to.deep.equal([1, 2, 2, 2, 2, 2, 3]);
+  });
+
+  it("ARepeatedPartIsDamage", async () => {
+    const dir = await store([frame(1), ...parts(2, 3)]);
+    const file = seg(dir);
+    const offsets = frameOffsets(file);
+    const b = fs.readFileSync(file);
+    const part1 = b.subarray(offsets[2], offsets[3]);
+    fs.writeFileSync(file, Buffer.concat([b.subarray(0, offsets[3]), part1, b.subarray(offsets[3])]));
+    const e = await rejects(() => [...readFrames(dir)], "JOURNAL_CORRUPT");
+    expect(e.message).to.contain("part 1 where seq 2 part 2 belongs");
+  });
+
+  it("AnOlderSegmentEndingInsideATransactionIsDamage", async () => {
+    const dir = tmpStore();
+    const w = await JournalWriter.open(dir, { schema });
+    await w.append([frame(1), ...parts(2, 3).slice(0, 2)]);
+    await w.close();
+    // A later segment starting at seq 2 makes the first one "not the newest".
+    const header = encodeSegmentHeader({ version: 2, firstSeq: 2, createdAt: Date.now(), schema, fingerprint: schemaFingerprint(schema) });
+    fs.writeFileSync(seg(dir, 2), Buffer.concat([header, encodeFrame(frame(2))]));
+    const e = await rejects(() => [...readFrames(dir)], "JOURNAL_CORRUPT");
+    expect(e.message).to.contain("has no last part, in a segment that is not the newest");
   });
 });
 
@@ -460,10 +598,11 @@ describe("journal: reading", () => {
     expect(names.length).to.be.at.least(3);
     fs.rmSync(path.join(journalDir(dir), names[1]));
     const lost = `${Number(names[1].slice(0, 16))}..${Number(names[2].slice(0, 16)) - 1}`;
-    for (const attempt of [() => [...readFrames(dir)], () => journalRange(dir)]) {
-      const e = await rejects(attempt, "JOURNAL_GAP");
-      expect(e.message).to.contain(`missing seqs ${lost}`);
-    }
+    const e = await rejects(() => [...readFrames(dir)], "JOURNAL_GAP");
+    expect(e.message).to.contain(`missing seqs ${lost}`);
+    const range = journalRange(dir)!;
+    expect(range.problems.join("\n")).to.contain(`seqs ${lost} are missing`);
+    expect(range.runs.map((r) => [r.firstSeq, r.lastSeq])).to.deep.equal([[1, Number(names[1].slice(0, 16)) - 1], [Number(names[2].slice(0, 16)), 12]]);
     // Reading only the part after the gap is fine.
     expect(seqs(dir, { fromSeq: Number(names[2].slice(0, 16)) })).to.deep.equal(frames(Number(names[2].slice(0, 16)), 12).map((f) => f.seq));
   });

@@ -1,17 +1,17 @@
-import { readSync } from "node:fs";
+import type { ByteSource } from "./byteSource";
 
 /**
- * Sequential reads of a file through one reusable chunk, so scanning a
- * segment holds at most one chunk plus the largest frame in memory (I6).
- * A returned Buffer is a view that is valid until the next read.
+ * Sequential reads of a segment's bytes through one reusable chunk, so
+ * scanning a segment holds at most one chunk plus the largest frame in
+ * memory (I6). A returned Buffer is a view that is valid until the next read.
  */
 export class BufferedReader {
   private buf: Buffer;
-  private bufStart = 0; // file offset of buf[0]
-  private bufEnd = 0; // file offset just past the valid bytes in buf
+  private bufStart = 0; // offset of buf[0]
+  private bufEnd = 0; // offset just past the valid bytes in buf
   pos: number;
 
-  constructor(private readonly fd: number, start: number, private readonly chunkBytes = 1 << 20) {
+  constructor(private readonly source: ByteSource, start: number, private readonly chunkBytes = 1 << 20) {
     this.buf = Buffer.allocUnsafe(chunkBytes);
     this.pos = start;
   }
@@ -30,18 +30,7 @@ export class BufferedReader {
     const want = Math.max(n, this.chunkBytes);
     if (want !== this.buf.length) this.buf = Buffer.allocUnsafe(want);
     this.bufStart = this.pos;
-    this.bufEnd = this.pos + readFully(this.fd, this.buf, this.pos);
+    this.bufEnd = this.pos + this.source.readAt(this.buf, this.pos);
     if (this.bufEnd - this.pos < n) throw new Error(`file ended at byte ${this.bufEnd} while reading ${n} bytes at ${this.pos}`);
   }
-}
-
-/** Fill buf from position until full or end of file; returns bytes read. */
-export function readFully(fd: number, buf: Buffer, position: number): number {
-  let got = 0;
-  while (got < buf.length) {
-    const n = readSync(fd, buf, got, buf.length - got, position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
 }

@@ -5,25 +5,44 @@
  */
 import { crc32 } from "node:zlib";
 import { NEGATIVE_ZERO, NegativeZero, packr } from "./msgpack";
-import type { ColumnValue, Frame, Row, RowChange, SegmentHeader } from "./types";
+import type { Frame, RowChange, SegmentHeader } from "./types";
+import type { ColumnValue, Row } from "../db/types";
 
 export const MAGIC = Buffer.from("STKJRNL1", "latin1");
-export const FORMAT_VERSION = 1;
+/** The version this program writes; it reads 1 and 2. */
+export const FORMAT_VERSION = 2;
 /** magic (8) + u32 header length + u32 crc32 of the header payload */
 export const SEGMENT_PREFIX_BYTES = 16;
-/** u32 payload length + u32 crc32 of the payload */
+/** u32 body length + u32 crc32 of the body */
 export const FRAME_HEADER_BYTES = 8;
+/** Version 2 body prefix: u64 seq, u32 part, f64 commit time, u8 flags. */
+export const FRAME_HEAD_BYTES = 21;
 /** A frame length field is a u32. */
 export const MAX_PAYLOAD_BYTES = 0xffff_ffff;
-
+const FLAG_MORE = 0x01;
 
 export function crc(data: Buffer): number {
   return crc32(data) >>> 0;
 }
 
-/** One frame on disk: `u32 LE length | u32 LE crc32 | msgpack payload`. */
+/** What a scan needs of a frame, read without decoding its changes. */
+export interface FrameHead {
+  seq: number;
+  part: number;
+  at: number;
+  more: boolean;
+}
+
+/** One frame on disk: `u32 LE length | u32 LE crc32 | u64 seq | u32 part | f64 at | u8 flags | msgpack { changes }`. */
 export function encodeFrame(frame: Frame): Buffer {
-  return withLengthAndCrc(FRAME_HEADER_BYTES, packr.pack(prepareFrame(frame)), "frame " + frame.seq);
+  const payload = packr.pack({ changes: prepareChanges(frame) });
+  const body = Buffer.allocUnsafe(FRAME_HEAD_BYTES + payload.length);
+  body.writeBigUInt64LE(BigInt(frame.seq), 0);
+  body.writeUInt32LE(frame.part ?? 0, 8);
+  body.writeDoubleLE(frame.at, 12);
+  body.writeUInt8(frame.more ? FLAG_MORE : 0, 20);
+  payload.copy(body, FRAME_HEAD_BYTES);
+  return withLengthAndCrc(FRAME_HEADER_BYTES, body, "frame " + frame.seq);
 }
 
 /** Segment prefix and header: `STKJRNL1 | u32 LE length | u32 LE crc32 | msgpack header`. */
@@ -42,18 +61,52 @@ function withLengthAndCrc(at: number, payload: Buffer, what: string): Buffer {
   return out;
 }
 
-/** Throws a plain Error saying why; the caller adds file, offset and seq. */
-export function decodeFramePayload(payload: Buffer): Frame {
+/** Seq, part, time and flags of a frame body; throws a plain Error saying why (the caller adds file, offset and seq). */
+export function decodeFrameHead(body: Buffer, version: SegmentHeader["version"]): FrameHead {
+  if (version === 1) {
+    const { seq, at } = decodeFrameV1(body);
+    return { seq, part: 0, at, more: false };
+  }
+  if (body.length < FRAME_HEAD_BYTES) throw new Error(`frame of ${body.length} bytes is shorter than its ${FRAME_HEAD_BYTES}-byte head`);
+  const seq = body.readBigUInt64LE(0);
+  if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`frame holds no valid seq (${seq})`);
+  const at = body.readDoubleLE(12);
+  if (!Number.isFinite(at)) throw new Error(`frame ${seq} has no valid commit time`);
+  const flags = body.readUInt8(20);
+  if ((flags & ~FLAG_MORE) !== 0) throw new Error(`frame ${seq} has unknown flags 0x${flags.toString(16)}`);
+  return { seq: Number(seq), part: body.readUInt32LE(8), at, more: (flags & FLAG_MORE) !== 0 };
+}
+
+/** The whole frame; throws a plain Error saying why. */
+export function decodeFrame(body: Buffer, version: SegmentHeader["version"]): Frame {
+  if (version === 1) return decodeFrameV1(body);
+  const head = decodeFrameHead(body, version);
+  const value: unknown = packr.unpack(body.subarray(FRAME_HEAD_BYTES));
+  if (!isRecord(value) || !Array.isArray(value.changes)) throw new Error(`frame ${head.seq} has no change list`);
+  const changes = checkChanges(value.changes, head.seq);
+  const frame: Frame = { seq: head.seq, at: head.at, changes };
+  // Only parts of a split transaction carry the fields: a whole one reads back as it was written.
+  if (head.part !== 0) frame.part = head.part;
+  if (head.more) frame.more = true;
+  return frame;
+}
+
+/** Version 1: the payload is msgpack { seq, at, changes }. */
+function decodeFrameV1(payload: Buffer): Frame {
   const value: unknown = packr.unpack(payload);
   if (!isRecord(value)) throw new Error("payload is not a frame (not a map)");
   const { seq, at, changes } = value;
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) throw new Error("frame has no valid seq");
   if (typeof at !== "number" || !Number.isFinite(at)) throw new Error(`frame ${seq} has no valid commit time`);
   if (!Array.isArray(changes)) throw new Error(`frame ${seq} has no change list`);
+  return { seq, at, changes: checkChanges(changes, seq) };
+}
+
+function checkChanges(changes: unknown[], seq: number): RowChange[] {
   for (const c of changes) {
     if (!isChange(c)) throw new Error(`frame ${seq} holds a malformed row change`);
   }
-  return { seq, at, changes };
+  return changes as RowChange[];
 }
 
 /** The 16-byte prefix of a segment: null when the magic is wrong. */
@@ -65,11 +118,16 @@ export function decodeSegmentPrefix(prefix: Buffer): { length: number; crc: numb
 export function decodeSegmentHeader(payload: Buffer): SegmentHeader {
   const value: unknown = packr.unpack(payload);
   if (!isRecord(value)) throw new Error("segment header is not a map");
-  if (value.version !== FORMAT_VERSION) throw new Error(`segment format version ${String(value.version)} is not supported (this program reads version ${FORMAT_VERSION})`);
-  const { firstSeq, createdAt, schema, fingerprint } = value;
+  if (value.version !== 1 && value.version !== 2) {
+    throw new Error(`segment format version ${String(value.version)} is not supported (this program reads versions 1 and 2)`);
+  }
+  const { firstSeq, createdAt, schema, fingerprint, databaseId, storeId } = value;
   if (typeof firstSeq !== "number" || !Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new Error("segment header has no valid firstSeq");
   if (typeof createdAt !== "number" || typeof fingerprint !== "string") throw new Error("segment header is incomplete");
   if (!isRecord(schema) || !Array.isArray(schema.tables)) throw new Error("segment header has no schema");
+  for (const id of [databaseId, storeId]) {
+    if (id !== undefined && id !== null && typeof id !== "string") throw new Error("segment header has a malformed identity");
+  }
   return value as unknown as SegmentHeader;
 }
 
@@ -93,7 +151,7 @@ function isChange(c: unknown): c is RowChange {
  * `__proto__` column, which msgpackr renames on decode: losing it silently
  * would break I3.
  */
-function prepareFrame(frame: Frame): Frame {
+function prepareChanges(frame: Frame): RowChange[] {
   let changes: RowChange[] | null = null;
   frame.changes.forEach((c, i) => {
     const key = prepareRow(c.key, frame.seq);
@@ -104,7 +162,7 @@ function prepareFrame(frame: Frame): Frame {
       changes[i] = { ...c, key, before, after };
     }
   });
-  return changes ? { ...frame, changes } : frame;
+  return changes ?? frame.changes;
 }
 
 function prepareRow(row: Row, seq: number): Row {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DatabaseSchema } from "./types";
+import type { DatabaseSchema } from "../db/types";
 
 /**
  * sha256 (hex) of a canonical JSON of the schema. Tables and columns are sorted

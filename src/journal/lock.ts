@@ -4,9 +4,12 @@
  * without its pid. A LOCK whose process is gone (SIGKILL, power loss) is
  * stale and taken over.
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { BackupError } from "../errors";
+import { fsyncDirSync, PRIVATE_DIR, PRIVATE_FILE } from "../durable";
 import { journalDir } from "./segment";
 
 /** Locks this process holds: a LOCK with our own pid is ours only if listed here (pids repeat across container restarts). */
@@ -18,38 +21,56 @@ export class JournalLock {
   /** Take the lock of the store at storeDir (its journal directory must exist). */
   static acquire(storeDir: string): JournalLock {
     const file = path.join(journalDir(storeDir), "LOCK");
-    // A few rounds cover losing a race for a stale lock to another process.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (tryCreate(file)) {
-        heldHere.add(file);
-        return new JournalLock(file);
-      }
-      const pid = readPid(file);
-      if (pid === undefined) continue; // vanished between our create and read: try again
-      if (pid !== null && (pid === process.pid ? heldHere.has(file) : isAlive(pid))) {
-        throw new BackupError(
-          "JOURNAL_LOCKED",
-          `journal in ${storeDir} is locked by process ${pid}`,
-          `another stocktake-backup writer is running; stop it, or delete ${file} if process ${pid} is not one`,
-        );
-      }
-      // Stale. Remove it only if it still names the same dead process, to
-      // narrow the window in which two takers could remove each other's lock.
-      if (readPid(file) === pid) fs.rmSync(file, { force: true });
+    const holder = tryLockFile(file);
+    if (holder === null) return new JournalLock(file);
+    if (holder > 0) {
+      throw new BackupError(
+        "JOURNAL_LOCKED",
+        `journal in ${storeDir} is locked by process ${holder}`,
+        `another stocktake-backup writer is running; stop it, or delete ${file} if process ${holder} is not one`,
+      );
     }
     throw new BackupError("JOURNAL_LOCKED", `journal in ${storeDir} is locked: could not take ${file}`, "another writer keeps taking the lock; retry");
   }
 
   release(): void {
-    if (!heldHere.delete(this.file)) return;
-    if (readPid(this.file) === process.pid) fs.rmSync(this.file, { force: true });
+    releaseLockFile(this.file);
   }
 }
 
+/**
+ * Takes the pid lock `file` (the journal's LOCK, or any other lock of the
+ * store, such as the schedule's): null when taken, else the pid of the live
+ * process that holds it (0 when another taker kept winning the race).
+ */
+export function tryLockFile(file: string): number | null {
+  // A few rounds cover losing a race for a stale lock to another process.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (tryCreate(file)) {
+      heldHere.add(file);
+      return null;
+    }
+    const pid = readPid(file);
+    if (pid === undefined) continue; // vanished between our create and read: try again
+    if (pid !== null && (pid === process.pid ? heldHere.has(file) : isAlive(pid))) return pid;
+    // Stale. Remove it only if it still names the same dead process, to
+    // narrow the window in which two takers could remove each other's lock.
+    if (readPid(file) === pid) fs.rmSync(file, { force: true });
+  }
+  return 0;
+}
+
+/** Lets go of a lock tryLockFile took; a no-op for one this process does not hold. */
+export function releaseLockFile(file: string): void {
+  if (!heldHere.delete(file)) return;
+  if (readPid(file) === process.pid) fs.rmSync(file, { force: true });
+}
+
 function tryCreate(file: string): boolean {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  fs.writeFileSync(tmp, `${process.pid}\n`, { flag: "wx" });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
   try {
+    // Inside the try: a full disk can create the file and then fail the write, which must not leave it behind.
+    fs.writeFileSync(tmp, `${process.pid}\n`, { flag: "wx", mode: PRIVATE_FILE });
     fs.linkSync(tmp, file); // atomic, and fails if LOCK exists (like O_EXCL)
     return true;
   } catch (e) {
@@ -80,4 +101,24 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, but not ours to signal
   }
+}
+
+/** Creates the store's journal directory if needed and takes its lock, before the database is touched. */
+export async function lockJournal(storeDir: string): Promise<JournalLock> {
+  const dir = journalDir(storeDir);
+  if (fs.existsSync(storeDir)) {
+    // Not recursive where the store exists: a recursive mkdir reports a read-only file system as ENOENT.
+    try {
+      await fsp.mkdir(dir, { mode: PRIVATE_DIR });
+      fsyncDirSync(storeDir); // a new directory survives a crash only once its parent is synced
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  } else {
+    const created = await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+    if (created !== undefined) {
+      for (let d = dir; d !== path.dirname(created); d = path.dirname(d)) fsyncDirSync(path.dirname(d));
+    }
+  }
+  return JournalLock.acquire(storeDir);
 }

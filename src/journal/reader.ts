@@ -1,14 +1,18 @@
 /**
  * Reading a journal: frames in sequence order, its range, its segment
  * headers. Readers never change a file and take no lock, so they may run
- * beside the writer: a torn tail of the newest segment (possibly a frame
- * being written right now) is simply where the journal ends for them.
+ * beside the writer: the end of the newest segment short of a whole frame or
+ * transaction (possibly one being written right now) is simply where the
+ * journal ends for them. A suspect tail (a last frame of full length whose
+ * checksum fails, a zero-filled tail) is damage to a reader: only the writer,
+ * with the database at hand, may decide it was a crash and cut it.
  */
 import * as fs from "node:fs";
 import { BackupError } from "../errors";
-import { decodeFramePayload } from "./codec";
-import { type SegmentRef, SegmentScanner, corrupt, journalDir, listSegments } from "./segment";
+import { type SegmentRef, SegmentScanner, corrupt, journalDir, listSegments, scanSegment } from "./segment";
 import type { Frame, SegmentHeader } from "./types";
+import type { JournalRange, JournalRun, SegmentInfo } from "./rangeTypes";
+import { existingStore } from "../store";
 
 export interface ReadOptions {
   /** First seq wanted; an error if the journal starts after it (it cannot cover it). */
@@ -23,10 +27,11 @@ export interface ReadOptions {
 
 /**
  * Frames in seq order, streamed one at a time (peak memory is one read chunk
- * plus one frame, I6). Time bounds cut the sequence rather than filter it, so
- * the result is always a gapless run of seqs: a restore to T must not skip a
- * transaction because the clock stepped back. A sync generator, so both
- * `for...of` and `for await...of` work.
+ * plus one frame, I6); a large transaction comes as its parts, in order.
+ * Time bounds cut the sequence rather than filter it, so the result is
+ * always a gapless run of seqs: a restore to T must not skip a transaction
+ * because the clock stepped back. A sync generator, so both `for...of` and
+ * `for await...of` work.
  */
 export function* readFrames(storeDir: string, options: ReadOptions = {}): Generator<Frame, void, undefined> {
   const { fromSeq, toSeq, fromTime, toTime } = checkOptions(options);
@@ -49,15 +54,26 @@ export function* readFrames(storeDir: string, options: ReadOptions = {}): Genera
   let previous: SegmentScanner | null = null;
   for (let i = start; i < segments.length; i++) {
     if (previous) checkContinuity(storeDir, previous, segments[i]);
-    const scanner = SegmentScanner.open(segments[i], i === segments.length - 1);
+    const newest = i === segments.length - 1;
+    // The newest segment may end inside a transaction being written: find where its whole ones end first.
+    const whole = newest ? scanSegment(segments[i], true) : null;
+    const scanner = SegmentScanner.open(segments[i], newest);
     if (!scanner) return; // the newest segment, caught while being created
     try {
-      for (let next = scanner.nextFrame(); next; next = scanner.nextFrame()) {
+      for (;;) {
+        if (whole && scanner.position >= whole.completeEnd) {
+          if (whole.tail?.kind === "suspect") throw suspectTail(whole);
+          return;
+        }
+        const next = scanner.nextFrame();
+        if (!next) break;
         const f = next.frame;
         if ((toSeq !== undefined && f.seq > toSeq) || (toTime !== undefined && f.at > toTime)) return;
         if (!started && ((fromSeq !== undefined && f.seq < fromSeq) || (fromTime !== undefined && f.at < fromTime))) continue;
         started = true;
         yield f;
+        // Done: reading on would check what comes after, which a read up to here does not need.
+        if (toSeq !== undefined && f.seq === toSeq && !f.more) return;
       }
     } finally {
       scanner.close();
@@ -66,74 +82,93 @@ export function* readFrames(storeDir: string, options: ReadOptions = {}): Genera
   }
 }
 
-export interface SegmentInfo {
-  file: string;
-  firstSeq: number;
-  /** firstSeq - 1 when the segment holds no frames. */
-  lastSeq: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  frames: number;
-  bytes: number;
-  createdAt: number;
-  fingerprint: string;
+function suspectTail(scanned: SegmentScanner): BackupError {
+  return corrupt(scanned.file, scanned.tail!.offset, scanned.lastCompleteSeq, `${scanned.tail!.reason} (damage, or a crash: only the database can tell)`,
+    "start the app (attachChangelog): it cuts the tail if the database still holds those transactions and ships them again; " +
+    `restores up to seq ${scanned.lastCompleteSeq} work meanwhile`);
 }
 
-export interface JournalRange {
-  firstSeq: number;
-  lastSeq: number;
-  firstAt: number;
-  lastAt: number;
-  segments: SegmentInfo[];
-}
+export type { JournalRange, JournalRun, SegmentInfo } from "./rangeTypes";
 
 /**
- * What the journal covers; null when it holds no frame. Reads every segment
- * through, checking checksums, frame counts and continuity between segments,
- * but decodes only each segment's first and last frame.
+ * What the journal covers; null when it holds no frame and no problem. Reads
+ * every segment through, checking checksums and the continuity of seqs and
+ * of segments, without decoding changes. Damage does not stop it: a damaged
+ * or missing segment ends a run, and the segments after it start the next.
  */
 export function journalRange(storeDir: string): JournalRange | null {
   const segments = segmentsOf(storeDir);
   const infos: SegmentInfo[] = [];
-  let previous: SegmentScanner | null = null;
+  const runs: JournalRun[] = [];
+  const problems: string[] = [];
+  let run: JournalRun | null = null;
+  /** Where the segment before ended, and whether it could be read to its end. */
+  let previous: { lastSeq: number; damaged: boolean } | null = null;
   for (let i = 0; i < segments.length; i++) {
-    if (previous) checkContinuity(storeDir, previous, segments[i]);
-    const scanner = SegmentScanner.open(segments[i], i === segments.length - 1);
-    if (!scanner) break;
+    const ref = segments[i];
+    const newest = i === segments.length - 1;
+    let scanner: SegmentScanner | null = null;
+    let damage: string | null = null;
+    let first: { seq: number; at: number } | null = null;
     try {
-      let first: Frame | null = null;
-      let lastOffset = -1;
-      for (let p = scanner.nextPayload(); p; p = scanner.nextPayload()) {
-        if (!first) first = decodeAt(scanner, p.offset, scanner.header.firstSeq - 1, () => decodeFramePayload(p.payload));
-        lastOffset = p.offset;
-      }
-      const last = first && scanner.frames > 1 ? decodeAt(scanner, lastOffset, scanner.lastGoodSeq - 1, () => scanner.frameAt(lastOffset)) : first;
-      const { firstSeq, createdAt, fingerprint } = scanner.header;
-      if (first && first.seq !== firstSeq) throw corrupt(scanner.file, scanner.dataStart, firstSeq - 1, `first frame holds seq ${first.seq}`);
-      if (last && last.seq !== scanner.lastGoodSeq) {
-        throw corrupt(scanner.file, lastOffset, scanner.lastGoodSeq - 1, `last of ${scanner.frames} frames holds seq ${last.seq}, so seqs are not contiguous inside the segment`);
-      }
-      infos.push({
-        file: scanner.file,
-        firstSeq,
-        lastSeq: scanner.lastGoodSeq,
-        firstAt: first?.at ?? null,
-        lastAt: last?.at ?? null,
-        frames: scanner.frames,
-        bytes: scanner.size,
-        createdAt,
-        fingerprint,
-      });
+      scanner = SegmentScanner.open(ref, newest);
+      if (!scanner) break;
+      for (let h = scanner.nextHead(); h; h = scanner.nextHead()) if (!first) first = { seq: h.seq, at: h.at };
+      if (scanner.tail?.kind === "suspect") damage = suspectTail(scanner).message;
+    } catch (e) {
+      if (!(e instanceof BackupError)) throw e;
+      damage = e.message;
     } finally {
-      scanner.close();
+      scanner?.close();
     }
-    previous = scanner;
+    if (previous && ref.firstSeq !== previous.lastSeq + 1) {
+      // After damage the rest of that segment is unreadable, which its damage line says already.
+      if (!previous.damaged) {
+        problems.push(ref.firstSeq > previous.lastSeq + 1
+          ? `seqs ${previous.lastSeq + 1}..${ref.firstSeq - 1} are missing (before ${ref.file})`
+          : `${ref.file} starts at seq ${ref.firstSeq}, overlapping the segment before it`);
+      }
+      if (run) runs.push(run);
+      run = null;
+    }
+    const last = scanner?.lastComplete ?? null;
+    if (first && last) {
+      if (run) {
+        run.lastSeq = last.seq;
+        run.lastAt = last.at;
+      } else run = { firstSeq: first.seq, firstAt: first.at, lastSeq: last.seq, lastAt: last.at };
+    }
+    if (damage !== null) {
+      problems.push(damage);
+      if (run) runs.push(run);
+      run = null;
+    }
+    previous = { lastSeq: last?.seq ?? ref.firstSeq - 1, damaged: damage !== null };
+    infos.push({
+      file: ref.file,
+      firstSeq: ref.firstSeq,
+      lastSeq: last?.seq ?? ref.firstSeq - 1,
+      firstAt: first?.at ?? null,
+      lastAt: last?.at ?? null,
+      frames: scanner?.frames ?? 0,
+      bytes: scanner?.diskBytes ?? fs.statSync(ref.file).size,
+      rawBytes: scanner?.size ?? fs.statSync(ref.file).size,
+      compressed: scanner?.compressed ?? ref.compressed === true,
+      createdAt: scanner?.header.createdAt ?? 0,
+      fingerprint: scanner?.header.fingerprint ?? "",
+      databaseId: scanner?.header.databaseId ?? null,
+      storeId: scanner?.header.storeId ?? null,
+      damage,
+    });
   }
-  const withFrames = infos.filter((s) => s.frames > 0);
-  if (withFrames.length === 0) return null;
-  const a = withFrames[0];
-  const z = withFrames[withFrames.length - 1];
-  return { firstSeq: a.firstSeq, lastSeq: z.lastSeq, firstAt: a.firstAt!, lastAt: z.lastAt!, segments: infos };
+  if (run) runs.push(run);
+  if (runs.length === 0 && problems.length === 0) return null;
+  const a = runs[0];
+  const z = runs[runs.length - 1];
+  return {
+    firstSeq: a?.firstSeq ?? 0, lastSeq: z?.lastSeq ?? 0, firstAt: a?.firstAt ?? 0, lastAt: z?.lastAt ?? 0,
+    runs, segments: infos, problems,
+  };
 }
 
 export interface SegmentHeaderInfo {
@@ -141,11 +176,18 @@ export interface SegmentHeaderInfo {
   header: SegmentHeader;
 }
 
-/** The header (schema included) of every segment, oldest first; cheap, frames are not read. */
-export function segmentHeaders(storeDir: string): SegmentHeaderInfo[] {
+/**
+ * The header (schema included) of every segment holding a seq of
+ * [fromSeq, toSeq] (default: all), oldest first; cheap, frames are not
+ * read. A damaged header outside the range does not matter here.
+ */
+export function segmentHeaders(storeDir: string, range: { fromSeq?: number; toSeq?: number } = {}): SegmentHeaderInfo[] {
   const segments = segmentsOf(storeDir);
   const out: SegmentHeaderInfo[] = [];
   segments.forEach((ref, i) => {
+    const nextFirst = segments[i + 1]?.firstSeq ?? Infinity;
+    if (range.fromSeq !== undefined && nextFirst <= range.fromSeq) return;
+    if (range.toSeq !== undefined && ref.firstSeq > range.toSeq) return;
     const scanner = SegmentScanner.open(ref, i === segments.length - 1);
     if (!scanner) return;
     out.push({ file: scanner.file, header: scanner.header });
@@ -161,13 +203,12 @@ export function headerForSeq(headers: readonly SegmentHeaderInfo[], seq: number)
 }
 
 function segmentsOf(storeDir: string): SegmentRef[] {
-  if (!fs.existsSync(storeDir)) throw new BackupError("NOT_FOUND", `backup store ${storeDir} does not exist`, "check the store path");
-  return listSegments(journalDir(storeDir));
+  return listSegments(journalDir(existingStore(storeDir)));
 }
 
 /** A segment must start right after the previous one ends; a missing segment is a gap. */
 function checkContinuity(storeDir: string, previous: SegmentScanner, next: SegmentRef): void {
-  const expected = previous.lastGoodSeq + 1;
+  const expected = previous.lastCompleteSeq + 1;
   if (next.firstSeq > expected) {
     throw new BackupError(
       "JOURNAL_GAP",
@@ -177,14 +218,6 @@ function checkContinuity(storeDir: string, previous: SegmentScanner, next: Segme
   }
   if (next.firstSeq < expected) {
     throw corrupt(next.file, 0, expected - 1, `segment starts at seq ${next.firstSeq}, overlapping ${previous.file}`);
-  }
-}
-
-function decodeAt(scanner: SegmentScanner, offset: number, lastGoodSeq: number, decode: () => Frame): Frame {
-  try {
-    return decode();
-  } catch (e) {
-    throw corrupt(scanner.file, offset, lastGoodSeq, `undecodable frame: ${(e as Error).message}`);
   }
 }
 
@@ -199,7 +232,7 @@ function segmentForTime(segments: SegmentRef[], fromTime: number, lo: number): n
     const scanner = SegmentScanner.open(segments[i], i === segments.length - 1);
     if (!scanner) return Infinity;
     try {
-      return scanner.nextFrame()?.frame.at ?? Infinity;
+      return scanner.nextHead()?.at ?? Infinity;
     } finally {
       scanner.close();
     }

@@ -1,80 +1,61 @@
 /**
- * One segment file: naming, listing, and a frame-by-frame scan that tells a
- * torn tail (what a crash leaves at the end of the newest segment) from damage
- * (anything else), which is a loud error naming file, byte offset and seq (I5).
- * Shared by the writer's recovery and the readers so both judge alike.
+ * One segment file: naming, listing, and a frame-by-frame scan that tells an
+ * unfinished append at the end of the newest segment from damage (anything
+ * else), which is a loud error naming file, byte offset and seq (I5). Shared
+ * by the writer's recovery and the readers so both judge alike.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { BackupError } from "../errors";
-import { BufferedReader, readFully } from "./bufferedReader";
-import { FRAME_HEADER_BYTES, SEGMENT_PREFIX_BYTES, crc, decodeFramePayload, decodeSegmentHeader, decodeSegmentPrefix } from "./codec";
+import { BufferedReader } from "./bufferedReader";
+import type { ByteSource } from "./byteSource";
+import { FRAME_HEADER_BYTES, type FrameHead, SEGMENT_PREFIX_BYTES, crc, decodeFrame, decodeFrameHead, decodeSegmentHeader, decodeSegmentPrefix } from "./codec";
+import { ChunkDamage, COMPRESSED_EXT } from "./compressedSegment";
+import { corrupt, openBytes, type SegmentRef } from "./segmentFiles";
+import { nextFrame } from "./sequence";
 import type { Frame, SegmentHeader } from "./types";
 
-const SEGMENT_NAME = /^(\d{16})\.seg$/;
+export { corrupt, journalDir, listSegments, segmentFileName, type SegmentRef } from "./segmentFiles";
+
 /** A header bigger than this is a damaged length field, not a schema. */
 const MAX_HEADER_BYTES = 16 << 20;
 
-export function journalDir(storeDir: string): string {
-  return path.join(storeDir, "journal");
-}
+/**
+ * How the newest segment may end short of a whole transaction:
+ * - "short": a frame header or body cut off by the end of the file, or the
+ *   last parts of a transaction whose final part is not there yet. Only an
+ *   unfinished append (a crash, or a writer at work right now) leaves that.
+ * - "suspect": a last frame of its full length whose checksum fails, or a
+ *   zero-filled tail. A crash can leave them (the size reached the disk, the
+ *   data did not), but so can damage to bytes that were synced; only the
+ *   database can tell (its outbox still holds those transactions, or not).
+ */
+export type TailKind = "short" | "suspect";
 
-export function segmentFileName(firstSeq: number): string {
-  return String(firstSeq).padStart(16, "0") + ".seg";
-}
-
-export interface SegmentRef {
-  file: string;
-  firstSeq: number;
-}
-
-/** Segments of a journal directory, oldest first; none when it does not exist. */
-export function listSegments(dir: string): SegmentRef[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw e;
-  }
-  return names
-    .filter((n) => SEGMENT_NAME.test(n))
-    .sort() // zero-padded, so name order is seq order
-    .map((n) => ({ file: path.join(dir, n), firstSeq: Number(n.slice(0, 16)) }));
-}
-
-export function corrupt(file: string, offset: number, lastGoodSeq: number, reason: string): BackupError {
-  return new BackupError(
-    "JOURNAL_CORRUPT",
-    `journal segment ${file} is damaged at byte ${offset}: ${reason} (last good seq ${lastGoodSeq}, expected seq ${lastGoodSeq + 1})`,
-    "frames from that point on cannot be read; restore the file from a copy, or restore to a point before that seq",
-  );
-}
-
-export interface ScannedPayload {
+export interface ScannedFrame extends FrameHead {
   offset: number;
-  /** Valid until the next call on the scanner. */
-  payload: Buffer;
+  /** The frame body; valid until the next call on the scanner. */
+  body: Buffer;
 }
 
 export class SegmentScanner {
-  /** Frames returned so far; the next one must be header.firstSeq + frames. */
+  /** Frames returned so far. */
   frames = 0;
-  lastFrame: Frame | null = null;
-  /** Set when the scan stopped at a torn tail (only ever in the newest segment). */
-  tail: { offset: number; reason: string } | null = null;
+  /** Seq and commit time of the last transaction whose last part was scanned. */
+  lastComplete: { seq: number; at: number } | null = null;
+  /** A transaction whose parts were scanned but not yet its last one. */
+  open: { seq: number; part: number; offset: number } | null = null;
+  /** Set when the scan stopped at the end of the newest segment short of whole frames. */
+  tail: { offset: number; reason: string; kind: TailKind } | null = null;
   private readonly reader: BufferedReader;
   private closed = false;
 
   private constructor(
     readonly file: string,
-    private readonly fd: number,
+    private readonly bytes: ByteSource,
     readonly size: number,
     readonly header: SegmentHeader,
     readonly dataStart: number,
     private readonly newest: boolean,
   ) {
-    this.reader = new BufferedReader(fd, dataStart);
+    this.reader = new BufferedReader(bytes, dataStart);
   }
 
   /**
@@ -82,104 +63,138 @@ export class SegmentScanner {
    * (a crash while it was being created), so it holds no frames.
    */
   static open(ref: SegmentRef, newest: boolean): SegmentScanner | null {
-    const fd = fs.openSync(ref.file, "r");
+    const bytes = openBytes(ref);
+    const file = bytes.compressed && !ref.compressed ? ref.file + COMPRESSED_EXT : ref.file;
     try {
-      const size = fs.fstatSync(fd).size;
-      const read = readHeader(ref, fd, size, newest);
+      const read = readHeader({ ...ref, file }, bytes, bytes.size, newest);
       if (!read) {
-        fs.closeSync(fd);
+        bytes.close();
         return null;
       }
-      return new SegmentScanner(ref.file, fd, size, read.header, read.dataStart, newest);
+      return new SegmentScanner(file, bytes, bytes.size, read.header, read.dataStart, newest);
     } catch (e) {
-      fs.closeSync(fd);
+      bytes.close();
+      if (e instanceof ChunkDamage) throw corrupt(file, e.offset, ref.firstSeq - 1, e.message);
       throw e;
     }
   }
 
-  get lastGoodSeq(): number {
-    return this.header.firstSeq + this.frames - 1;
+  /** Bytes the file takes on disk (less than size for a compressed segment). */
+  get diskBytes(): number {
+    return this.bytes.diskBytes;
   }
 
-  /** Byte offset just past the last good frame. */
-  get goodEnd(): number {
-    return this.tail ? this.tail.offset : this.reader.pos;
+  get compressed(): boolean {
+    return this.bytes.compressed;
   }
 
-  /** Next frame with a valid checksum, not decoded (cheap scans). Null at the end. */
-  nextPayload(): ScannedPayload | null {
-    const next = this.readPayload();
-    if (next) this.frames++;
-    return next;
+  /** Seq of the last whole transaction scanned; firstSeq - 1 before the first. */
+  get lastCompleteSeq(): number {
+    return this.lastComplete?.seq ?? this.header.firstSeq - 1;
   }
 
-  /** Next frame, decoded and checked to continue the sequence. Null at the end. */
-  nextFrame(): { offset: number; frame: Frame } | null {
-    const next = this.readPayload();
-    if (!next) return null;
-    let frame: Frame;
-    try {
-      frame = decodeFramePayload(next.payload);
-    } catch (e) {
-      throw corrupt(this.file, next.offset, this.lastGoodSeq, `undecodable frame: ${(e as Error).message}`);
+  /** Byte offset of the next frame. */
+  get position(): number {
+    return this.reader.pos;
+  }
+
+  /** Byte offset just past the last whole transaction scanned. */
+  get completeEnd(): number {
+    return this.open ? this.open.offset : this.tail ? this.tail.offset : this.reader.pos;
+  }
+
+  /** Next frame with a valid checksum, its head decoded and checked to continue the sequence, its changes not (cheap scans). Null at the end. */
+  nextHead(): ScannedFrame | null {
+    const next = this.readBody();
+    if (!next) {
+      if (this.open && !this.newest) {
+        throw corrupt(this.file, this.open.offset, this.lastCompleteSeq, `transaction ${this.open.seq} has no last part, in a segment that is not the newest`);
+      }
+      return null;
     }
-    if (frame.seq !== this.lastGoodSeq + 1) throw corrupt(this.file, next.offset, this.lastGoodSeq, `frame holds seq ${frame.seq}`);
+    let head: FrameHead;
+    try {
+      head = decodeFrameHead(next.body, this.header.version);
+    } catch (e) {
+      throw corrupt(this.file, next.offset, this.lastCompleteSeq, `undecodable frame: ${(e as Error).message}`);
+    }
+    const want = nextFrame(this.open, this.lastCompleteSeq);
+    if (head.seq !== want.seq || head.part !== want.part) {
+      const what = head.part === 0 && want.part === 0 ? `frame holds seq ${head.seq}` : `frame holds seq ${head.seq} part ${head.part} where seq ${want.seq} part ${want.part} belongs`;
+      throw corrupt(this.file, next.offset, this.lastCompleteSeq, what);
+    }
+    if (head.more) this.open = { seq: head.seq, part: head.part, offset: this.open?.offset ?? next.offset };
+    else {
+      this.open = null;
+      this.lastComplete = { seq: head.seq, at: head.at };
+    }
     this.frames++;
-    this.lastFrame = frame;
-    return { offset: next.offset, frame };
+    return { ...head, offset: next.offset, body: next.body };
   }
 
-  private readPayload(): ScannedPayload | null {
+  /** Next frame, decoded. Null at the end. */
+  nextFrame(): { offset: number; frame: Frame } | null {
+    const lastGood = this.lastCompleteSeq;
+    const next = this.nextHead();
+    if (!next) return null;
+    try {
+      return { offset: next.offset, frame: decodeFrame(next.body, this.header.version) };
+    } catch (e) {
+      throw corrupt(this.file, next.offset, lastGood, `undecodable frame: ${(e as Error).message}`);
+    }
+  }
+
+  private readBody(): { offset: number; body: Buffer } | null {
+    try {
+      return this.readChecked();
+    } catch (e) {
+      if (e instanceof ChunkDamage) throw corrupt(this.file, e.offset, this.lastCompleteSeq, e.message);
+      throw e;
+    }
+  }
+
+  private readChecked(): { offset: number; body: Buffer } | null {
     if (this.tail) return null;
     const offset = this.reader.pos;
     const left = this.size - offset;
     if (left === 0) return null;
-    if (left < FRAME_HEADER_BYTES) return this.torn(offset, `only ${left} bytes of a frame header at the end`);
+    if (left < FRAME_HEADER_BYTES) return this.ended(offset, `only ${left} bytes of a frame header at the end`, "short");
     const head = this.reader.read(FRAME_HEADER_BYTES);
     const length = head.readUInt32LE(0);
     const sum = head.readUInt32LE(4);
     if (length === 0) {
-      // Never written (a msgpack frame is never empty): a crash can leave the
-      // tail zero-filled when the size reached the disk but the data did not.
-      if (this.zeroFrom(offset)) return this.torn(offset, "zero-filled tail");
-      throw corrupt(this.file, offset, this.lastGoodSeq, "frame length 0");
+      // Never written (a frame is never empty): a crash can leave the tail
+      // zero-filled when the size reached the disk but the data did not.
+      if (this.zeroFrom(offset)) return this.ended(offset, "zero-filled tail", "suspect");
+      throw corrupt(this.file, offset, this.lastCompleteSeq, "frame length 0");
     }
     if (length > left - FRAME_HEADER_BYTES) {
-      return this.torn(offset, `bad length at end: frame of ${length} bytes runs past the end of the file`);
+      return this.ended(offset, `frame of ${length} bytes runs past the end of the file`, "short");
     }
-    const payload = this.reader.read(length);
-    if (crc(payload) !== sum) {
-      // Only the very last frame can be half-written; one followed by more bytes was complete once.
-      if (offset + FRAME_HEADER_BYTES + length === this.size) return this.torn(offset, "checksum mismatch in the last frame");
-      throw corrupt(this.file, offset, this.lastGoodSeq, "checksum mismatch");
+    const body = this.reader.read(length);
+    if (crc(body) !== sum) {
+      // A frame followed by more bytes was complete once; only the very last can be suspect.
+      if (offset + FRAME_HEADER_BYTES + length === this.size) return this.ended(offset, "checksum mismatch in the last frame", "suspect");
+      throw corrupt(this.file, offset, this.lastCompleteSeq, "checksum mismatch");
     }
-    return { offset, payload };
-  }
-
-  /** Decode the frame at a known offset (used to fetch the last frame after a cheap scan). */
-  frameAt(offset: number): Frame {
-    const head = Buffer.alloc(FRAME_HEADER_BYTES);
-    readFully(this.fd, head, offset);
-    const payload = Buffer.alloc(head.readUInt32LE(0));
-    readFully(this.fd, payload, offset + FRAME_HEADER_BYTES);
-    return decodeFramePayload(payload);
+    return { offset, body };
   }
 
   close(): void {
-    if (!this.closed) fs.closeSync(this.fd);
+    if (!this.closed) this.bytes.close();
     this.closed = true;
   }
 
-  private torn(offset: number, reason: string): null {
-    if (!this.newest) throw corrupt(this.file, offset, this.lastGoodSeq, `${reason}, in a segment that is not the newest`);
-    this.tail = { offset, reason };
+  private ended(offset: number, reason: string, kind: TailKind): null {
+    if (!this.newest) throw corrupt(this.file, offset, this.lastCompleteSeq, `${reason}, in a segment that is not the newest`);
+    this.tail = { offset, reason, kind };
     return null;
   }
 
   private zeroFrom(offset: number): boolean {
     const chunk = Buffer.allocUnsafe(64 << 10);
     for (let at = offset; at < this.size; ) {
-      const n = readFully(this.fd, chunk.subarray(0, Math.min(chunk.length, this.size - at)), at);
+      const n = this.bytes.readAt(chunk.subarray(0, Math.min(chunk.length, this.size - at)), at);
       if (n === 0) break;
       for (let i = 0; i < n; i++) if (chunk[i] !== 0) return false;
       at += n;
@@ -188,10 +203,26 @@ export class SegmentScanner {
   }
 }
 
-function readHeader(ref: SegmentRef, fd: number, size: number, newest: boolean): { header: SegmentHeader; dataStart: number } | null {
+/**
+ * Scans a whole segment cheaply (checksums and heads, no changes decoded).
+ * Readers call it on the newest segment before yielding from it, so that
+ * they stop before a transaction whose last part is not written yet.
+ */
+export function scanSegment(ref: SegmentRef, newest: boolean): SegmentScanner | null {
+  const scanner = SegmentScanner.open(ref, newest);
+  if (!scanner) return null;
+  try {
+    while (scanner.nextHead());
+  } finally {
+    scanner.close();
+  }
+  return scanner;
+}
+
+function readHeader(ref: SegmentRef, bytes: ByteSource, size: number, newest: boolean): { header: SegmentHeader; dataStart: number } | null {
   const bad = (reason: string) => corrupt(ref.file, 0, ref.firstSeq - 1, `segment header: ${reason}`);
   const prefixBuf = Buffer.alloc(Math.min(size, SEGMENT_PREFIX_BYTES));
-  readFully(fd, prefixBuf, 0);
+  readAt(bytes, prefixBuf, 0);
   // A header cut short can only be the newest segment caught while being
   // created; it cannot hold frames, because frames are written after it.
   const torn = () => {
@@ -201,14 +232,14 @@ function readHeader(ref: SegmentRef, fd: number, size: number, newest: boolean):
   if (size < SEGMENT_PREFIX_BYTES) return torn();
   const prefix = decodeSegmentPrefix(prefixBuf);
   if (!prefix) {
-    if (isAllZero(fd, size)) return torn();
+    if (isAllZero(bytes, size)) return torn();
     throw bad("bad magic (not a stocktake journal segment)");
   }
   if (prefix.length > MAX_HEADER_BYTES) throw bad(`header length ${prefix.length} is implausible`);
   const dataStart = SEGMENT_PREFIX_BYTES + prefix.length;
   if (size < dataStart) return torn();
   const payload = Buffer.alloc(prefix.length);
-  readFully(fd, payload, SEGMENT_PREFIX_BYTES);
+  readAt(bytes, payload, SEGMENT_PREFIX_BYTES);
   if (crc(payload) !== prefix.crc) throw bad("checksum mismatch");
   let header: SegmentHeader;
   try {
@@ -220,10 +251,14 @@ function readHeader(ref: SegmentRef, fd: number, size: number, newest: boolean):
   return { header, dataStart };
 }
 
-function isAllZero(fd: number, size: number): boolean {
+function readAt(bytes: ByteSource, buf: Buffer, position: number): number {
+  return bytes.readAt(buf, position);
+}
+
+function isAllZero(bytes: ByteSource, size: number): boolean {
   const buf = Buffer.alloc(Math.min(size, 64 << 10));
   for (let at = 0; at < size; at += buf.length) {
-    const n = readFully(fd, buf, at);
+    const n = readAt(bytes, buf, at);
     for (let i = 0; i < n; i++) if (buf[i] !== 0) return false;
   }
   return true;

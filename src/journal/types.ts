@@ -1,15 +1,9 @@
 /**
- * What the journal stores: database-level column values, not entity objects,
- * so replay needs no entity classes and survives renamed properties.
- *
- * Values are in the engine's canonical form (see src/capture/): on SQLite the
- * stored value (number, string, Buffer, null; bigint beyond 2^53); on
- * PostgreSQL numbers for integer and float columns, booleans, Buffers for
- * bytea, and the exact text form for everything else (numeric, int8, dates,
- * timestamps, json, uuid), which the server reads back unchanged.
+ * What the journal stores: per committed transaction, the rows it changed
+ * (src/db/types.ts has the value and schema types they are made of).
  */
-export type ColumnValue = null | boolean | number | bigint | string | Buffer;
-export type Row = Record<string, ColumnValue>;
+import type { DatabaseSchema, Row } from "../db/types";
+
 export type Op = "insert" | "update" | "delete";
 
 export interface RowChange {
@@ -23,42 +17,28 @@ export interface RowChange {
   after: Row | null;
 }
 
-/** One committed transaction. */
+/**
+ * One committed transaction, or one part of it. A transaction too large for
+ * one frame (a bulk statement of millions of rows) is written as several
+ * frames of the same seq, parts 0, 1, 2, …, every one but the last marked
+ * `more`; memory then stays bounded by a part, whatever one transaction does.
+ * A transaction counts as in the journal only once its last part is.
+ */
 export interface Frame {
   seq: number;
   /** Commit time, milliseconds since the Unix epoch. */
   at: number;
   changes: RowChange[];
-}
-
-export interface ColumnSchema {
-  name: string;
-  /** Declared type as the database reports it (lower case). */
-  type: string;
-  nullable: boolean;
-}
-
-export interface TableSchema {
-  name: string;
-  columns: ColumnSchema[];
-  primaryKey: string[];
-}
-
-export interface DatabaseSchema {
-  engine: "sqlite" | "postgres";
-  tables: TableSchema[];
-}
-
-/** The table `name` of `schema`; a table outside it is a caller's mistake. */
-export function tableOf(schema: DatabaseSchema, name: string): TableSchema {
-  const table = schema.tables.find((t) => t.name === name);
-  if (!table) throw new Error(`table ${name} is not in the schema being read`);
-  return table;
+  /** Index of this part within the transaction; absent means 0. */
+  part?: number;
+  /** More parts of this transaction follow; absent means false (the last, or only, part). */
+  more?: boolean;
 }
 
 /** The msgpack payload of a segment header (see FORMAT.md). */
 export interface SegmentHeader {
-  version: 1;
+  /** 1: frames are msgpack { seq, at, changes }; 2: frames carry seq, part, time and flags ahead of the msgpack. */
+  version: 1 | 2;
   /** Sequence number of the first frame the segment holds (also its file name). */
   firstSeq: number;
   /** When the segment was created, milliseconds since the Unix epoch. */
@@ -67,4 +47,8 @@ export interface SegmentHeader {
   schema: DatabaseSchema;
   /** schemaFingerprint(schema): segments rotate when it changes. */
   fingerprint: string;
+  /** Version 2: the database the frames were captured from. */
+  databaseId?: string | null;
+  /** Version 2: the store the segment was written into. */
+  storeId?: string | null;
 }
