@@ -5,11 +5,11 @@ import { capturePostgresDdl } from "./postgresDdl";
 import { captureSqliteDdl } from "./sqliteDdl";
 
 /**
- * The statements that create `tables` (with their keys, indexes and foreign
- * keys) on an empty database of the same engine, and their engine-neutral
- * description for the other engine. Read from the catalog: no entity classes.
- * Pass the QueryRunner of a read transaction to describe the same state the
- * transaction's rows come from.
+ * The description of `tables` (types, keys, defaults, indexes, foreign keys,
+ * enums) from which a restore creates them in a new database of either
+ * engine. Read from the catalog: no entity classes. Pass the QueryRunner of
+ * a read transaction to describe the same state the transaction's rows come
+ * from.
  */
 export async function captureDdl(source: DataSource | QueryRunner, tables: string[]): Promise<SchemaDdl> {
   const type = ("connection" in source ? source.connection : source).options.type;

@@ -1,20 +1,24 @@
-import type { Engine, PortableDefault } from "./ddl";
+import { quoteLiteral } from "../db/sql";
+import { type PortableDefault, UUID_FUNCTIONS, type UuidFunction } from "./ddl";
+import { type Engine } from "../db/types";
 
 /**
- * Column defaults as the catalogs print them, reduced to what the other
- * engine can spell. The defaults that matter to an app after a restore are
- * the ones the ORM relies on when it leaves a column out of an INSERT:
- * literals and "the current time" (CreateDateColumn). Other expressions
- * (uuid_generate_v4(), nextval(), arithmetic) have no portable form.
+ * Column defaults as the catalogs print them, reduced to data: literals, the
+ * current time, a new uuid. Those are the defaults the ORM relies on when it
+ * leaves a column out of an INSERT (CreateDateColumn, @Generated("uuid")).
+ * Other expressions (arithmetic, other functions) are not recreated.
  */
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+export const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const NOW = /^(now\(\)|current_timestamp(\(\d*\))?|localtimestamp(\(\d*\))?|transaction_timestamp\(\)|statement_timestamp\(\)|datetime\('now'\))$/i;
+const UUID = /^(uuid_generate_v4|gen_random_uuid)\(\)$/i;
 
 export function portableDefault(text: string | null): PortableDefault | null {
   if (text === null) return null;
   let t = text.trim();
   while (t.startsWith("(") && t.endsWith(")") && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
   if (NOW.test(t)) return { kind: "now" };
+  const uuid = UUID.exec(t);
+  if (uuid && (UUID_FUNCTIONS as readonly string[]).includes(uuid[1].toLowerCase())) return { kind: "uuid", fn: uuid[1].toLowerCase() as UuidFunction };
   if (/^(true|false)$/i.test(t)) return { kind: "bool", value: t.toLowerCase() === "true" };
   if (NUMBER.test(t)) return { kind: "number", value: t };
   if (t.startsWith("'")) {
@@ -40,21 +44,24 @@ function balanced(inner: string): boolean {
   return depth === 0;
 }
 
-export function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** The DEFAULT clause for a column of `kind` ("bool" columns need booleans on PostgreSQL, numbers on SQLite). */
-export function defaultSql(value: PortableDefault, engine: Engine, isBool: boolean, isNumeric: boolean): string {
+/**
+ * The DEFAULT clause for a column ("bool" columns need booleans on
+ * PostgreSQL, numbers on SQLite); null when `engine` has no spelling for it.
+ */
+export function defaultSql(value: PortableDefault, engine: Engine, isBool: boolean, isNumeric: boolean): string | null {
   const wrap = (sql: string) => (engine === "sqlite" ? `(${sql})` : sql);
   switch (value.kind) {
     case "now": return engine === "sqlite" ? "(datetime('now'))" : "now()";
+    case "uuid": return engine === "postgres" ? `${value.fn}()` : null;
     case "bool": return engine === "sqlite" ? `(${value.value ? 1 : 0})` : String(value.value);
     case "number":
+      // checkDdl.ts refused anything else; kept here too, since this text goes into a statement.
+      if (!NUMBER.test(value.value)) throw new Error(`number default ${JSON.stringify(value.value)} is not a number`);
       if (isBool && engine === "postgres") return Number(value.value) !== 0 ? "true" : "false";
-      return wrap(isNumeric ? value.value : quoteLiteral(value.value));
+      // SQLite stores a number by the column's affinity either way; PostgreSQL wants text for a text column.
+      return wrap(isNumeric || engine === "sqlite" ? value.value : quoteLiteral(value.value, engine));
     case "text":
       if (isBool && engine === "postgres" && /^(t|true|1|f|false|0)$/i.test(value.value)) return /^(t|true|1)$/i.test(value.value) ? "true" : "false";
-      return wrap(quoteLiteral(value.value));
+      return wrap(quoteLiteral(value.value, engine));
   }
 }

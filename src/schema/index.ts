@@ -1,6 +1,10 @@
 /** Creating a backup's tables without entity classes, on either engine. */
 export { captureDdl } from "./captureDdl";
-export { portableStatements, mapType } from "./portableDdl";
+export { checkDdl, DdlError } from "./checkDdl";
+export { createTableStatements, type TableStatements } from "./createTables";
+export { mapType, parseColumnType } from "./columnTypes";
 export { schemaDifferences } from "./compare";
-export { readSchemaOn, existingTables } from "./readSchema";
-export { isSchemaDdl, type SchemaDdl, type PortableTable, type PortableColumn, type PortableDefault, type PortableForeignKey, type PortableIndex } from "./ddl";
+export {
+  type SchemaDdl, type PortableTable, type PortableColumn, type PortableDefault, type PortableForeignKey, type PortableIndex, type PortableUnique,
+  type PortableEnum,
+} from "./ddl";
