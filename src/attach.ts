@@ -1,16 +1,15 @@
-import path from "path";
 import { DataSource } from "typeorm";
+import { AttachedChangelog, type Changelog } from "./changelog";
 import { createDialect } from "./capture/createDialect";
-import { CaptureDialect } from "./capture/dialect";
-import { Durability, Shipper } from "./capture/shipper";
-import { SqliteDialect } from "./capture/sqliteDialect";
-import { sealSqliteTransactions } from "./capture/sqliteTransactions";
-import { ChangelogSubscriber } from "./capture/subscriber";
-import { entityTables } from "./capture/tables";
-import { BackupError } from "./errors";
-import { JournalWriter } from "./journal/writer";
-import { DatabaseSchema } from "./journal/types";
-import { takeSnapshot, TakenSnapshot, TakeSnapshotOptions } from "./snapshot/take";
+import { Durability } from "./capture/shipper";
+import type { ShippingTrouble } from "./capture/shippingHealth";
+import { entityTables, readSchema } from "./db/catalog";
+import { resolveStoreDir } from "./store";
+import { resolveSchedule } from "./schedule/config";
+import { type InAppScheduleOptions, RunningSchedule } from "./schedule/inApp";
+
+export type { Changelog, ChangelogStatus } from "./changelog";
+export type { InAppScheduleOptions } from "./schedule/inApp";
 
 export interface ChangelogOptions {
   /** The backup store; default env BACKUP_DIR, else ./snapshots. */
@@ -30,100 +29,80 @@ export interface ChangelogOptions {
   pollMs?: number;
   /** Journal segment size before rotation; default 64 MiB. */
   segmentBytes?: number;
-  /** Called when shipping fails in the background; default: print to stderr. */
-  onError?: (error: unknown) => void;
-}
-
-export interface Changelog {
-  readonly dir: string;
-  readonly schema: DatabaseSchema;
-  /** Sequence number of the last transaction in the journal. */
-  readonly lastSeq: number;
-  /** Resolves once every change committed before the call is in the journal and on disk. */
-  flush(): Promise<void>;
   /**
-   * Flushes, then writes a snapshot of the captured tables into the store:
-   * exactly the state after one transaction, taken while the app goes on writing.
+   * Called when changes stop reaching the journal (a full or read-only store,
+   * damage, …), once per episode; default: a line on stderr. The app goes on
+   * and its changes wait in the database's outbox.
    */
-  snapshot(options?: TakeSnapshotOptions): Promise<TakenSnapshot>;
-  /** Ships what is left, stops capture bookkeeping and releases the journal. */
-  close(): Promise<void>;
+  onError?: (error: unknown) => void;
+  /** Called once when changes reach the journal again after onError; default: a line on stderr. */
+  onRecover?: (trouble: ShippingTrouble) => void;
+  /**
+   * Fail instead of waiting when the store cannot be written at start-up
+   * (the command line wants the error; an app wants to start). Default false.
+   */
+  requireStore?: boolean;
+  /**
+   * Go on after transactions that are lost from the store for good (their
+   * segment was lost after the database pruned them): the journal continues
+   * after the hole, which restores cannot cross. Default false: the loss is
+   * reported and shipping waits for a decision.
+   */
+  acceptJournalGap?: boolean;
+  /**
+   * Make this store the database's store: its old store is lost for good.
+   * The database ships here from now on, and the journal here starts where
+   * the database's outbox starts; take a snapshot right after.
+   */
+  moveStore?: boolean;
+  /**
+   * Take the scheduled snapshots in the app: `true` for the store's schedule
+   * (default daily 02:00, weekly Sunday 03:00, monthly the 1st 04:00, local
+   * time; BACKUP_SCHEDULE_* or <store>/schedule.json change it), or settings
+   * of its own. What was due while the app was down is taken at start-up.
+   * Runs share backup:auto's decision and lock, so both may run. Default off.
+   */
+  schedule?: boolean | InAppScheduleOptions;
 }
 
-export function resolveStoreDir(dir?: string): string {
-  return path.resolve(dir ?? process.env.BACKUP_DIR ?? "snapshots");
-}
+
+const say = (text: string) => process.stderr.write(`stocktake-backup: ${text}\n`);
 
 /**
  * The one call an app makes at start-up, after dataSource.initialize().
  * Installs the capture in the database (idempotent; brings triggers up to
  * date with the tables' current columns), opens and recovers the journal,
  * ships changes a previous run committed but did not ship, and from then on
- * ships every commit.
+ * ships every commit. When the store cannot be written (full, read-only),
+ * the app starts all the same: capture goes on into the outbox and shipping
+ * follows once the store is back. Throws for a store of another database
+ * (STORE_MISMATCH) and when another process writes the store (JOURNAL_LOCKED).
  */
 export async function attachChangelog(dataSource: DataSource, options: ChangelogOptions = {}): Promise<Changelog> {
   const dir = resolveStoreDir(options.dir);
-  const dialect: CaptureDialect = await createDialect(dataSource);
-  const tables = options.tables ?? entityTables(dataSource);
-  const schema = await dialect.readSchema(tables);
-  // The journal lock is taken before the database is touched: a second writer stops here.
-  let writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes });
-  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`stocktake-backup: shipping failed: ${String(error)}\n`));
-  const shipperOptions = { durability: options.durability ?? "group", groupWindowMs: options.groupWindowMs ?? 1000, batchFrames: 1000, pruneEvery: 1000 } as const;
-  let shipper: Shipper;
+  // A bad pattern or zone is refused before the database is touched.
+  const scheduleOptions = options.schedule === true ? {} : options.schedule || null;
+  const schedule = scheduleOptions === null ? null : resolveSchedule(dir, scheduleOptions);
+  const dialect = await createDialect(dataSource);
+  const pollMs = options.pollMs ?? 1000;
+  let changelog: AttachedChangelog;
   try {
-    await dialect.prepare(schema);
-    await dialect.sealOrphans();
-    const head = await dialect.headSeq();
-    if (head < writer.lastSeq) {
-      process.stderr.write(`stocktake-backup: the database is behind the journal (seq ${head} < ${writer.lastSeq}); ` +
-        "new transactions continue after the journal\n");
-      await dialect.advanceHead(writer.lastSeq);
-    } else if (writer.lastSeq === 0 && head > 0) {
-      // A new store for a database whose changelog is under way: start where the outbox starts.
-      await writer.close();
-      writer = await JournalWriter.open(dir, { schema, segmentBytes: options.segmentBytes, firstSeq: await dialect.firstUnshippedSeq() });
-    }
-    // What a previous run committed but did not ship, read with the layout it was captured with.
-    shipper = new Shipper(dialect, writer, shipperOptions, onError);
-    await shipper.drain();
-    await dialect.install(schema);
+    const schema = await readSchema(dataSource, dialect.engine, options.tables ?? entityTables(dataSource));
+    changelog = new AttachedChangelog(dataSource, dialect, schema, dir,
+      { durability: options.durability ?? "group", groupWindowMs: options.groupWindowMs ?? 1000, batchFrames: 1000, changesPerFrame: 2000, changesPerAppend: 10_000, pruneEvery: 1000 },
+      { segmentBytes: options.segmentBytes, acceptJournalGap: options.acceptJournalGap, moveStore: options.moveStore },
+      pollMs,
+      options.onError ?? ((error) => say(`changes are not reaching the journal in ${dir}: ${error instanceof Error ? error.message : String(error)}; they wait in the database`)),
+      options.onRecover ?? ((trouble) => say(`changes reach the journal in ${dir} again (after ${trouble.code} since ${trouble.since})`)));
+    await changelog.start(options.requireStore ?? false);
   } catch (error) {
-    await writer.close();
     await dialect.close();
     throw error;
   }
+  if (schedule !== null) {
+    const running = new RunningSchedule(dir, schedule, changelog, scheduleOptions!).start();
+    changelog.beforeClose(() => running.stop());
+  }
 
-  const subscriber = new ChangelogSubscriber(() => shipper.kick());
-  dataSource.subscribers.push(subscriber);
-  if (dialect instanceof SqliteDialect) sealSqliteTransactions(dataSource, (now) => dialect.sealSql(now), () => shipper.kick());
-  const poll = setInterval(() => shipper.kick(), options.pollMs ?? 1000);
-  poll.unref();
-
-  let closed = false;
-  return {
-    dir,
-    schema,
-    get lastSeq() { return writer.lastSeq; },
-    flush: () => shipper.flush(),
-    async snapshot(snapshotOptions) {
-      if (closed) throw new BackupError("BAD_USAGE", "snapshot() on a closed changelog");
-      await shipper.flush();
-      return takeSnapshot(dialect, schema, dir, snapshotOptions);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(poll);
-      const index = dataSource.subscribers.indexOf(subscriber);
-      if (index >= 0) dataSource.subscribers.splice(index, 1);
-      await shipper.stop();
-      try {
-        if (dataSource.isInitialized) await shipper.drain();
-      } finally {
-        await writer.close();
-        await dialect.close();
-      }
-    },
-  };
+  return changelog;
 }

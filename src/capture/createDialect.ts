@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from "typeorm";
-import { CaptureDialect, engineOf } from "./dialect";
+import { CaptureDialect } from "./dialect";
+import { engineOf } from "../db/connect";
 import { PostgresDialect } from "./postgresDialect";
 import { SqliteDialect } from "./sqliteDialect";
 

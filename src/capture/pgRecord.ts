@@ -1,5 +1,5 @@
 import { BackupError } from "../errors";
-import { ColumnSchema, ColumnValue, Row, TableSchema } from "../journal/types";
+import { ColumnSchema, ColumnValue, Row, TableSchema } from "../db/types";
 
 /**
  * PostgreSQL rows are captured as the text of the whole row (`NEW::text`):

@@ -28,8 +28,12 @@ export interface JournalSink {
 export interface ShipperOptions {
   durability: Durability;
   groupWindowMs: number;
-  /** Frames read from the outbox per batch: bounds the shipper's memory. */
+  /** Transactions read from the outbox per round. */
   batchFrames: number;
+  /** A transaction of more changes than this is journaled as several frames (parts). */
+  changesPerFrame: number;
+  /** Frames are appended (one write call) once they hold this many changes: with changesPerFrame, bounds the shipper's memory. */
+  changesPerAppend: number;
   /** Outbox rows are deleted once this many frames are safely in the journal. */
   pruneEvery: number;
 }
@@ -44,7 +48,7 @@ export class Shipper {
     private readonly dialect: CaptureDialect,
     private readonly journal: JournalSink,
     private readonly options: ShipperOptions,
-    private readonly onError: (error: unknown) => void,
+    private readonly events: { shipped(): void; failed(error: unknown): void },
   ) {}
 
   /** A transaction committed: ship soon (now, or after the group window). */
@@ -53,7 +57,7 @@ export class Shipper {
     const delay = this.options.durability === "commit" ? 0 : this.options.groupWindowMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.ship().catch(this.onError);
+      this.ship().then(() => this.events.shipped(), (error: unknown) => this.events.failed(error));
     }, delay);
   }
 
@@ -76,11 +80,24 @@ export class Shipper {
 
   private async shipAll(forceSync: boolean): Promise<void> {
     let appended = 0;
+    const { batchFrames, changesPerFrame, changesPerAppend } = this.options;
     for (;;) {
-      const frames = await this.dialect.readCommitted(this.journal.lastSeq, this.options.batchFrames);
-      if (frames.length === 0) break;
-      appended += await this.journal.append(frames);
-      if (frames.length < this.options.batchFrames) break;
+      let batch: Frame[] = [];
+      let changes = 0;
+      let transactions = 0;
+      const append = async () => {
+        if (batch.length > 0) appended += await this.journal.append(batch);
+        batch = [];
+        changes = 0;
+      };
+      for await (const frame of this.dialect.committedFrames(this.journal.lastSeq, { transactions: batchFrames, changesPerFrame })) {
+        batch.push(frame);
+        changes += frame.changes.length;
+        if (!frame.more) transactions++;
+        if (changes >= changesPerAppend) await append();
+      }
+      await append();
+      if (transactions < batchFrames) break;
     }
     if (forceSync || (appended > 0 && this.options.durability !== "off")) await this.journal.sync();
     this.unpruned += appended;

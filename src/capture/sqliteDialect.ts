@@ -1,13 +1,13 @@
-import { captureDdl } from "../schema/captureDdl";
-import type { SchemaDdl } from "../schema/ddl";
-import { DataSource, DataSourceOptions, QueryRunner } from "typeorm";
-import { BackupError } from "../errors";
-import { ColumnSchema, ColumnValue, DatabaseSchema, Frame, Row, TableSchema, tableOf } from "../journal/types";
-import { CaptureDialect, ConsistentReader } from "./dialect";
-import { framesFromChanges } from "./outbox";
-import { inReadTransaction } from "./readTransaction";
-import { changeFromOutbox, OPS, OutboxChange, outboxOf, outboxSelectSql, outboxTableSql, OUTBOX_PREFIX, triggerName, triggerSql } from "./sqliteOutbox";
-import { parseSqliteRowJson, quoteSqliteIdent as q, quoteSqliteString, rowFromNative, sqliteNativeRowSql, sqliteRowJsonSql } from "./sqliteValues";
+import { quoteIdent as q, quoteLiteral } from "../db/sql";
+import { DataSource } from "typeorm";
+import { Frame } from "../journal/types";
+import { DatabaseSchema } from "../db/types";
+import { CaptureDialect, InstallOptions } from "./dialect";
+import type { DatabaseIdentity } from "../storeIdentity";
+import { bindDatabaseToStore, identityTableSql, readDatabaseIdentity } from "./identityTable";
+import { framesFromChanges, type ReadLimits } from "./outbox";
+import { committedChanges } from "./sqliteCommitted";
+import { OPS, outboxIndexSql, outboxOf, outboxTableSql, OUTBOX_PREFIX, triggerName, triggerSql } from "./sqliteOutbox";
 
 /**
  * SQLite capture. For every captured table T a trigger copies each changed
@@ -35,7 +35,6 @@ const BASE_TABLES = [
     "BEGIN INSERT INTO _changelog_tx (seq, at) VALUES (NEW.seq, NEW.at); END",
 ];
 
-interface TableInfoRow { name: string; type: string; notnull: number; pk: number }
 
 export class SqliteDialect implements CaptureDialect {
   readonly engine = "sqlite" as const;
@@ -52,31 +51,16 @@ export class SqliteDialect implements CaptureDialect {
    */
   constructor(private readonly writer: DataSource, private readonly reader: DataSource) {}
 
-  /** The database file, null in memory: for a reader of its own outside TypeORM (the fast snapshot, src/snapshot/sqliteFast.ts). */
-  get databaseFile(): string | null {
-    if (this.reader === this.writer) return null;
-    return (this.reader.options as { database?: string }).database ?? null;
-  }
 
-  async readSchema(tables: string[]): Promise<DatabaseSchema> {
-    const result: TableSchema[] = [];
-    for (const name of tables) {
-      const info: TableInfoRow[] = await this.writer.query(`PRAGMA table_info(${q(name)})`);
-      const columns: ColumnSchema[] = info.map((c) => ({ name: c.name, type: c.type.toLowerCase(), nullable: c.notnull === 0 && c.pk === 0 }));
-      const primaryKey = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
-      // A table without a declared key is still captured; its identity is its whole row.
-      result.push({ name, columns, primaryKey: primaryKey.length ? primaryKey : columns.map((c) => c.name) });
-    }
-    return { engine: "sqlite", tables: result };
-  }
 
-  async prepare(schema: DatabaseSchema): Promise<void> {
+
+  async preparePluginTables(schema: DatabaseSchema): Promise<void> {
     this.schema = schema;
     this.prepared = true;
     const mode: { journal_mode: string }[] = await this.writer.query("PRAGMA journal_mode");
     // WAL lets the shipper's reader connection read while the app writes.
     if (mode[0]?.journal_mode !== "wal" && this.reader !== this.writer) await this.writer.query("PRAGMA journal_mode = WAL");
-    await this.inTransaction(BASE_TABLES);
+    await this.inTransaction([...BASE_TABLES, ...identityTableSql("sqlite")]);
     const head: { name: string }[] = await this.writer.query("PRAGMA table_info(_changelog_head)");
     if (!head.some((c) => c.name === "dirty")) {
       // A head made before the dirty flag existed; the triggers are remade by install().
@@ -85,26 +69,52 @@ export class SqliteDialect implements CaptureDialect {
     await this.loadLayouts();
   }
 
-  async install(schema: DatabaseSchema): Promise<void> {
-    if (!this.prepared) await this.prepare(schema);
+  async installTriggers(schema: DatabaseSchema, options: InstallOptions = {}): Promise<void> {
+    if (!this.prepared) await this.preparePluginTables(schema);
     this.schema = schema;
     const statements: string[] = [];
     const wanted = new Set(schema.tables.map((t) => t.name));
+    const keep = new Set<string>();
     for (const [table, columns] of this.layouts) {
       const current = schema.tables.find((t) => t.name === table)?.columns.map((c) => c.name);
+      const changed = !current || current.join("\u0000") !== columns.join("\u0000");
+      if (changed && options.keepFilledOutboxes && await this.holdsRows(table)) {
+        keep.add(table);
+        continue;
+      }
       // Emptied by the drain before install; a new layout needs a new outbox.
-      if (!current || current.join("\u0000") !== columns.join("\u0000")) statements.push(`DROP TABLE ${q(outboxOf(table))}`);
+      if (changed) statements.push(`DROP TABLE ${q(outboxOf(table))}`);
       if (!wanted.has(table)) statements.push(...OPS.map((o) => `DROP TRIGGER IF EXISTS ${q(triggerName(table, o.op))}`));
     }
     for (const table of schema.tables) {
+      if (keep.has(table.name)) continue;
       const columns = table.columns.map((c) => c.name);
       const layout = this.layouts.get(table.name);
       if (!layout || layout.join("\u0000") !== columns.join("\u0000")) statements.push(outboxTableSql(table.name, columns));
-      statements.push(`CREATE INDEX IF NOT EXISTS ${q(`${outboxOf(table.name)}_seq`)} ON ${q(outboxOf(table.name))} (_seq)`);
+      // Capture order, for paging through a transaction of any size (an older outbox had an index on _seq alone).
+      statements.push(`DROP INDEX IF EXISTS ${q(`${outboxOf(table.name)}_seq`)}`, outboxIndexSql(table.name));
       statements.push(...triggerSql(table.name, columns));
     }
     await this.inTransaction(statements);
     await this.loadLayouts();
+  }
+
+  private async holdsRows(table: string): Promise<boolean> {
+    const rows: unknown[] = await this.writer.query(`SELECT 1 FROM ${q(outboxOf(table))} LIMIT 1`);
+    return rows.length > 0;
+  }
+
+  async pendingTransactions(afterSeq: number): Promise<number> {
+    const rows: { n: number }[] = await this.reader.query("SELECT count(*) AS n FROM _changelog_tx WHERE seq > ?", [afterSeq]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  identity(): Promise<DatabaseIdentity | null> {
+    return readDatabaseIdentity(this.writer, "sqlite");
+  }
+
+  bindStore(storeId: string, storePath: string): Promise<void> {
+    return bindDatabaseToStore(this.writer, "sqlite", storeId, storePath);
   }
 
   /** The seal, run in the same driver call as COMMIT; a no-op when the transaction captured nothing. */
@@ -117,26 +127,20 @@ export class SqliteDialect implements CaptureDialect {
     await this.writer.query(this.sealSql(Date.now()));
   }
 
-  async readCommitted(afterSeq: number, limit: number): Promise<Frame[]> {
+  async *committedFrames(afterSeq: number, limits: ReadLimits): AsyncGenerator<Frame> {
     const commits: { seq: number; at: number }[] = await this.reader.query(
-      "SELECT seq, at FROM _changelog_tx WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]);
-    if (commits.length === 0 || this.layouts.size === 0) return [];
+      "SELECT seq, at FROM _changelog_tx WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limits.transactions]);
+    if (commits.length === 0 || this.layouts.size === 0) return;
     const upTo = commits[commits.length - 1].seq;
     const at = new Map(commits.map((c) => [c.seq, c.at]));
-    // Which outbox tables hold rows of these transactions, then one small
-    // query for each of those: a single UNION ALL reading them all is a
-    // statement so large that preparing it costs more than running it.
+    // Which outbox tables hold rows of these transactions, then only those:
+    // a single UNION ALL reading them all is a statement so large that
+    // preparing it costs more than running it.
     const probes = [...this.layouts.keys()].map((t) =>
-      `SELECT ${quoteSqliteString(t)} AS t WHERE EXISTS (SELECT 1 FROM ${q(outboxOf(t))} WHERE _seq > ? AND _seq <= ?)`);
+      `SELECT ${quoteLiteral(t, "sqlite")} AS t WHERE EXISTS (SELECT 1 FROM ${q(outboxOf(t))} WHERE _seq > ? AND _seq <= ?)`);
     const dirty: { t: string }[] = await this.reader.query(probes.join(" UNION ALL "), probes.flatMap(() => [afterSeq, upTo]));
-    const changes: OutboxChange[] = [];
-    for (const { t: table } of dirty) {
-      const columns = this.layouts.get(table) as string[];
-      const rows: Record<string, unknown>[] = await this.reader.query(outboxSelectSql(table, columns), [afterSeq, upTo]);
-      for (const row of rows) changes.push(changeFromOutbox(table, columns, row));
-    }
-    changes.sort((a, b) => a.seq - b.seq || a.ord - b.ord || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0) || a.rid - b.rid);
-    return framesFromChanges(changes.map((c) => ({ ...c, at: at.get(c.seq) ?? 0 })), this.requireSchema());
+    const tables = dirty.map(({ t }): [string, string[]] => [t, this.layouts.get(t) as string[]]);
+    yield* framesFromChanges(committedChanges(this.reader, tables, afterSeq, upTo, at), this.requireSchema(), limits.changesPerFrame);
   }
 
   async headSeq(): Promise<number> {
@@ -161,92 +165,6 @@ export class SqliteDialect implements CaptureDialect {
     await this.writer.query("DELETE FROM _changelog_tx WHERE seq <= ?", [seq]);
   }
 
-  captureDdl(tables: string[]): Promise<SchemaDdl> {
-    return captureDdl(this.writer, tables);
-  }
-
-  async dumpTable(table: string): Promise<Row[]> {
-    const t = this.requireSchema().tables.find((x) => x.name === table);
-    if (!t) throw new Error(`table ${table} is not captured`);
-    const rows: { r: string }[] = await this.reader.query(
-      `SELECT ${sqliteRowJsonSql("t", t.columns.map((c) => c.name))} AS r FROM ${q(table)} AS t ORDER BY ${t.primaryKey.map(q).join(", ")}`);
-    return rows.map((x) => parseSqliteRowJson(x.r));
-  }
-
-  async readConsistent<T>(fn: (reader: ConsistentReader) => Promise<T>, schema: DatabaseSchema = this.requireSchema()): Promise<T> {
-    if (this.reader === this.writer) {
-      throw new BackupError("BAD_INPUT", "an in-memory SQLite database has no second connection to read a consistent snapshot from",
-        "snapshot a database file (WAL mode lets the snapshot read while the app writes)");
-    }
-    // A connection of its own, not the shipper's reader: a read transaction
-    // there would freeze the shipper's view, and flush() would miss commits
-    // made while the snapshot runs.
-    const connection = await new DataSource({
-      ...this.reader.options, entities: [], subscribers: [], migrations: [], synchronize: false, migrationsRun: false, dropSchema: false,
-    } as DataSourceOptions).initialize();
-    const runner = connection.createQueryRunner();
-    try {
-      // In WAL mode the first read fixes what the transaction sees; the seal
-      // moves head.seq in the same commit as the rows, so both agree.
-      return await inReadTransaction(runner, "BEGIN", async () => {
-        const head: { seq: number; at: number }[] = await runner.query("SELECT seq, at FROM _changelog_head");
-        return fn({
-          seq: Number(head[0]?.seq ?? 0),
-          at: Number(head[0]?.at ?? 0),
-          batches: (table, size) => this.keysetBatches(runner, schema, table, size),
-        });
-      });
-    } finally {
-      await runner.release();
-      await connection.destroy();
-    }
-  }
-
-  /**
-   * Pages by primary key: `WHERE (pk) > (last pk) ORDER BY pk LIMIT n`. A
-   * table without a declared key pages by rowid (its whole row need not be
-   * unique). Values come as the driver reads them (sqliteNativeRowSql), which
-   * is their canonical form; a big integer key is bound as text and cast,
-   * never rounded through a JavaScript number.
-   */
-  private async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
-    const t = tableOf(schema, table);
-    const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
-    const byRowid = Number(declared[0]?.n) === 0;
-    const keys = byRowid ? ["t.rowid"] : t.primaryKey.map((c) => `t.${q(c)}`);
-    const rowid = byRowid ? ", t.rowid AS _changelog_rowid" : "";
-    const select = `SELECT ${sqliteNativeRowSql("t", t.columns.map((c) => c.name))}${rowid} FROM ${q(table)} AS t`;
-    const limit = Math.max(1, Math.floor(size));
-    const order = `ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
-    type Native = Record<string, unknown>;
-    const fetch = (last: ColumnValue[] | null): Promise<Native[]> => {
-      const where = last === null ? "" : `WHERE (${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`;
-      const params = last === null ? [] : last.map((v) => (typeof v === "bigint" ? v.toString() : v));
-      return runner.query(`${select} ${where} ${order}`, params);
-    };
-    // The next page is read while this one is converted and written: at most two pages in memory.
-    let next: Promise<Native[]> | null = fetch(null);
-    try {
-      while (next !== null) {
-        const page: Native[] = await next;
-        next = null;
-        if (page.length === 0) return;
-        const rowids = byRowid ? page.map((r) => { const id = r._changelog_rowid as number; delete r._changelog_rowid; return id; }) : [];
-        const rows = page.map(rowFromNative);
-        const last: ColumnValue[] = byRowid ? [rowids[rowids.length - 1]] : t.primaryKey.map((c) => rows[rows.length - 1][c]);
-        // A NULL key compares as unknown, so paging past it would silently skip rows.
-        if (last.includes(null)) {
-          throw new BackupError("SCHEMA_MISMATCH", `table "${table}" has a row with NULL in its primary key (${t.primaryKey.join(", ")})`,
-            "SQLite allows NULL in non-integer primary keys; give those rows a key value before taking a snapshot");
-        }
-        if (page.length === limit) next = fetch(last);
-        yield rows;
-      }
-    } finally {
-      await next?.catch(() => undefined); // a consumer that stops early must not leave a query running
-    }
-  }
-
   async close(): Promise<void> {
     if (this.reader !== this.writer && this.reader.isInitialized) await this.reader.destroy();
   }
@@ -256,7 +174,7 @@ export class SqliteDialect implements CaptureDialect {
       "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?", [OUTBOX_PREFIX.length, OUTBOX_PREFIX]);
     this.layouts = new Map();
     for (const { name } of tables) {
-      const info: TableInfoRow[] = await this.writer.query(`PRAGMA table_info(${q(name)})`);
+      const info: { name: string }[] = await this.writer.query(`PRAGMA table_info(${q(name)})`);
       const columns = info.map((c) => c.name).filter((c) => c.startsWith("o:")).map((c) => c.slice(2));
       this.layouts.set(name.slice(OUTBOX_PREFIX.length), columns);
     }

@@ -1,5 +1,6 @@
-import { Row } from "../journal/types";
-import { parseSqliteRowJson, quoteSqliteIdent as q, sqliteRowJsonSql } from "./sqliteValues";
+import { Row } from "../db/types";
+import { quoteIdent as q } from "../db/sql";
+import { parseSqliteRowJson, sqliteRowJsonSql } from "./sqliteJson";
 
 /**
  * The SQLite outbox: one table per captured table, "_changelog_ob_<table>",
@@ -52,16 +53,26 @@ function bigIntegerIn(columns: string[], stored: (c: string) => string): string 
 }
 
 /**
- * Reads one outbox table's rows of the transactions in (after, upTo]. Values
- * come as the driver reads them, which is their canonical form, except an
- * integer beyond 2^53 (the driver would round it): an image holding one also
- * comes as canonical JSON, used instead.
+ * Reads one outbox table's rows of the transactions in (after, upTo], a page
+ * at a time in capture order (_seq, _ord, rowid), after the row `cursor`
+ * names when one is given: parameters (seq, ord, rowid, upTo), else (after, upTo). The
+ * index on (_seq, _ord) makes every page a seek, however large one
+ * transaction is. Values come as the driver reads them, which is their
+ * canonical form, except an integer beyond 2^53 (the driver would round
+ * it): an image holding one also comes as canonical JSON, used instead.
  */
-export function outboxSelectSql(table: string, columns: string[]): string {
+export function outboxPageSql(table: string, columns: string[], cursor: boolean, limit: number): string {
   const exact = (name: (c: string) => string, alias: string) =>
     `CASE WHEN ${bigIntegerIn(columns, name)} THEN ${sqliteRowJsonSql("x", columns, name)} END AS ${alias}`;
+  // The row value alone as the lower bound: SQLite seeks the index on it (with `_seq > ?` beside it, it scanned from there).
+  const from = cursor ? "(x._seq, x._ord, x.rowid) > (?, ?, ?)" : "x._seq > ?";
   return `SELECT x.*, x.rowid AS _rid, ${exact(oldName, "_exact_old")}, ${exact(newName, "_exact_new")} ` +
-    `FROM ${q(outboxOf(table))} AS x WHERE _seq > ? AND _seq <= ?`;
+    `FROM ${q(outboxOf(table))} AS x WHERE ${from} AND x._seq <= ? ORDER BY x._seq, x._ord, x.rowid LIMIT ${Math.max(1, Math.floor(limit))}`;
+}
+
+/** The index that keeps capture order: a page of a transaction of millions of rows is a seek, not a sort. */
+export function outboxIndexSql(table: string): string {
+  return `CREATE INDEX IF NOT EXISTS ${q(`${outboxOf(table)}_order`)} ON ${q(outboxOf(table))} (_seq, _ord)`;
 }
 
 export interface OutboxChange {

@@ -1,4 +1,5 @@
-import { ColumnValue, Row } from "../journal/types";
+import { quoteIdent, quoteLiteral } from "../db/sql";
+import { ColumnValue, Row } from "../db/types";
 
 /**
  * SQLite rows travel from the outbox to the shipper as JSON objects built by
@@ -20,20 +21,12 @@ export function sqliteValueSql(ref: string): string {
     ` ELSE ${ref} END`;
 }
 
-export function quoteSqliteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteSqliteString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 /**
  * json_object('col', <value>, …) for a row reference such as a table alias;
  * `stored` maps a column name to the name it is stored under there.
  */
 export function sqliteRowJsonSql(rowRef: string, columns: string[], stored: (column: string) => string = (c) => c): string {
-  const pairs = columns.map((c) => `${quoteSqliteString(c)}, ${sqliteValueSql(`${rowRef}.${quoteSqliteIdent(stored(c))}`)}`);
+  const pairs = columns.map((c) => `${quoteLiteral(c, "sqlite")}, ${sqliteValueSql(`${rowRef}.${quoteIdent(stored(c))}`)}`);
   return `json_object(${pairs.join(", ")})`;
 }
 
@@ -63,10 +56,10 @@ const EXACT = "_changelog_exact";
  */
 export function sqliteNativeRowSql(rowRef: string, columns: string[]): string {
   const big = columns.map((c) => {
-    const ref = `${rowRef}.${quoteSqliteIdent(c)}`;
+    const ref = `${rowRef}.${quoteIdent(c)}`;
     return `(typeof(${ref}) = 'integer' AND (${ref} > 9007199254740991 OR ${ref} < -9007199254740991))`;
   });
-  const values = columns.map((c) => `${rowRef}.${quoteSqliteIdent(c)} AS ${quoteSqliteIdent(c)}`);
+  const values = columns.map((c) => `${rowRef}.${quoteIdent(c)} AS ${quoteIdent(c)}`);
   return `${values.join(", ")}, CASE WHEN ${big.join(" OR ") || "0"} THEN ${sqliteRowJsonSql(rowRef, columns)} END AS ${EXACT}`;
 }
 
