@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BackupError } from "../src/errors";
-import type { DatabaseSchema } from "../src/journal/types";
+import type { DatabaseSchema } from "../src/db/types";
 import { listSnapshots, SnapshotReader, SnapshotWriter, verify, type NewSnapshotHeader } from "../src/snapshot";
 
 const schema: DatabaseSchema = {
@@ -167,7 +167,8 @@ describe("snapshot damage", () => {
     const w = await SnapshotWriter.create(path.join(store, "abandoned.snap"), header);
     await w.beginTable("item");
     await w.writeRows(Array.from({ length: 5000 }, (_, i) => [i, "x", i]));
-    expect(fs.readdirSync(store)).to.deep.equal([`abandoned.snap.tmp-${process.pid}`]);
+    expect(fs.readdirSync(store)).to.have.length(1);
+    expect(fs.readdirSync(store)[0]).to.match(new RegExp(`^abandoned\\.snap\\.tmp-${process.pid}-[0-9a-f]{8}$`));
     await w.abort();
     expect(fs.readdirSync(store)).to.deep.equal([]);
     await w.abort(); // twice is harmless
@@ -179,13 +180,16 @@ describe("snapshot damage", () => {
     fs.writeFileSync(child, `
       const { SnapshotWriter } = require(${JSON.stringify(path.resolve(__dirname, "../src/snapshot"))});
       const fs = require("fs");
+      const { basename, dirname, join } = require("path");
       (async () => {
         const w = await SnapshotWriter.create(process.argv[2], JSON.parse(process.argv[3]), { batchRows: 100 });
         await w.beginTable("item");
         for (let i = 0; ; i++) {
           await w.writeRows([[i, "row " + i, i]]);
           // killed once blocks have reached the disk, in the middle of a table
-          if (i % 1000 === 0 && fs.statSync(process.argv[2] + ".tmp-" + process.pid).size > 0) process.send("writing");
+          const dir = dirname(process.argv[2]);
+          const temp = fs.readdirSync(dir).find((f) => f.startsWith(basename(process.argv[2]) + ".tmp-" + process.pid + "-"));
+          if (i % 1000 === 0 && fs.statSync(join(dir, temp)).size > 0) process.send("writing");
         }
       })();
     `);
@@ -197,7 +201,7 @@ describe("snapshot damage", () => {
     const left = fs.readdirSync(store);
     expect(left.filter((f) => f.endsWith(".snap"))).to.deep.equal([]);
     expect(left).to.have.length(1); // the temp file, with blocks in it
-    expect(left[0]).to.match(/^killed\.snap\.tmp-\d+$/);
+    expect(left[0]).to.match(/^killed\.snap\.tmp-\d+-[0-9a-f]{8}$/);
     expect(fs.statSync(path.join(store, left[0])).size).to.be.greaterThan(1000);
     expect(await listSnapshots(store)).to.deep.equal({ snapshots: [], broken: [] });
   });

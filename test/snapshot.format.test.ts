@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BackupError } from "../src/errors";
-import type { ColumnValue, DatabaseSchema, Row } from "../src/journal/types";
+import type { ColumnValue, DatabaseSchema, Row } from "../src/db/types";
 import { SnapshotReader, SnapshotWriter, readInfo, verify, type NewSnapshotHeader, type RowBatch } from "../src/snapshot";
 
 const COLUMNS = ["id", "nothing", "empty", "blob", "emptyBlob", "big", "sum", "negZero", "text", "flag"];

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BackupError } from "../src/errors";
-import type { DatabaseSchema } from "../src/journal/types";
+import type { DatabaseSchema } from "../src/db/types";
 import {
   addToManifest, listSnapshots, MANIFEST_FILE, rebuildManifest, removeSnapshot, sanitizeName, snapshotFileName,
   SnapshotWriter, type SnapshotKind,
@@ -63,9 +63,9 @@ describe("snapshot manifest", () => {
     const a = await take(store, "daily", T, 3);
     const b = await take(store, "manual", T + 1000, 5, "before-upgrade");
     expect(readManifest()).to.deep.equal([
-      { file: a, kind: "daily", name: a, createdAt: T, seq: 3, engine: "sqlite", fingerprint: (readManifest()[0] as { fingerprint: string }).fingerprint,
+      { file: a, kind: "daily", name: a, createdAt: T, seq: 3, engine: "sqlite", fingerprint: (readManifest()[0] as { fingerprint: string }).fingerprint, databaseId: null,
         rows: 3, bytes: fs.statSync(path.join(store, a)).size, tables: [{ name: "item", rows: 3 }, { name: "user", rows: 0 }] },
-      { file: b, kind: "manual", name: "before-upgrade", createdAt: T + 1000, seq: 5, engine: "sqlite", fingerprint: (readManifest()[1] as { fingerprint: string }).fingerprint,
+      { file: b, kind: "manual", name: "before-upgrade", createdAt: T + 1000, seq: 5, engine: "sqlite", fingerprint: (readManifest()[1] as { fingerprint: string }).fingerprint, databaseId: null,
         rows: 5, bytes: fs.statSync(path.join(store, b)).size, tables: [{ name: "item", rows: 5 }, { name: "user", rows: 0 }] },
     ]);
     expect((readManifest()[0] as { fingerprint: string }).fingerprint).to.match(/^[0-9a-f]{64}$/);
@@ -116,6 +116,12 @@ describe("snapshot manifest", () => {
     expect(list.snapshots.map((e) => e.file)).to.deep.equal([good]);
     expect(list.broken.map((b) => b.file)).to.deep.equal(["torn.snap"]);
     expect(list.broken[0].message).to.contain("torn.snap");
+  });
+
+  it("AManifestThatLiesIsNotBelieved", async () => {
+    const a = await take(store, "daily", T, 3);
+    fs.writeFileSync(manifestPath(), fs.readFileSync(manifestPath(), "utf8").replace('"seq": 3', '"seq": 2'));
+    expect((await listSnapshots(store)).snapshots.map((e) => [e.file, e.seq])).to.deep.equal([[a, 3]]);
   });
 
   it("MissingStoreListsNothing", async () => {

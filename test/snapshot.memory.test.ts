@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { ColumnValue, DatabaseSchema } from "../src/journal/types";
+import type { ColumnValue, DatabaseSchema } from "../src/db/types";
 import { SnapshotReader, SnapshotWriter } from "../src/snapshot";
 
 setFlagsFromString("--expose-gc");

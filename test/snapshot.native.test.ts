@@ -8,9 +8,9 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { expect } from "chai";
 import fc from "fast-check";
-import type { ColumnValue } from "../src/journal/types";
+import type { ColumnValue } from "../src/db/types";
 import { loadNativeEncoder, NATIVE_ENCODER } from "../src/snapshot/nativeEncoder";
-import { packRows } from "../src/snapshot/values";
+import { packRows } from "../src/snapshot/rowPacking";
 
 const Database = require("better-sqlite3") as typeof BetterSqlite3;
 

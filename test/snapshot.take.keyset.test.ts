@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import { createReader, DatabaseReader } from "../src/reader";
 import { DataSource } from "typeorm";
 import { createDialect } from "../src/capture/createDialect";
 import { CaptureDialect } from "../src/capture/dialect";
-import { Row } from "../src/journal/types";
+import { Row, DatabaseSchema } from "../src/db/types";
 import { createTestDatabase, ENGINES, openDataSource, TestDatabase } from "./support/databases";
 
 /**
@@ -29,6 +30,8 @@ for (const engine of ENGINES) {
     let db: TestDatabase;
     let ds: DataSource;
     let dialect: CaptureDialect;
+    let reader: DatabaseReader;
+    let schema: DatabaseSchema;
 
     before(async () => {
       db = await createTestDatabase(engine);
@@ -43,7 +46,9 @@ for (const engine of ENGINES) {
       for (let k = 1; k <= 5; k++) await ds.query(`INSERT INTO big (id, v) VALUES (-${k}, 'neg${k}')`);
       for (let i = 0; i < 120; i++) await ds.query(`INSERT INTO loose (x, y) VALUES (${i % 4 === 0 ? "NULL" : i % 5}, 'same')`);
       dialect = await createDialect(ds);
-      await dialect.prepare(await dialect.readSchema(["pair", "big", "loose", "empty"]));
+      reader = createReader(ds);
+      schema = await reader.readSchema(["pair", "big", "loose", "empty"]);
+      await dialect.preparePluginTables(schema);
     });
 
     after(async () => {
@@ -53,16 +58,16 @@ for (const engine of ENGINES) {
     });
 
     async function pages(table: string, size: number): Promise<Row[][]> {
-      return dialect.readConsistent(async (reader) => {
+      return reader.readConsistent(async (view) => {
         const out: Row[][] = [];
-        for await (const batch of reader.batches(table, size)) out.push(batch);
+        for await (const batch of view.batches(table, size)) out.push(batch);
         return out;
-      });
+      }, schema);
     }
 
     for (const table of ["pair", "big", "empty"]) {
       it(`${table}: batches of at most the page size, concatenated equal to dumpTable (same rows, same order)`, async () => {
-        const all = await dialect.dumpTable(table);
+        const all = await reader.dumpTable(table);
         const got = await pages(table, 7);
         for (const page of got) expect(page.length).to.be.within(1, 7);
         expect(got.length).to.equal(Math.ceil(all.length / 7));
@@ -79,12 +84,12 @@ for (const engine of ENGINES) {
 
     it("loose (no key, repeated rows): every row once, repeats included", async () => {
       const got = await pages("loose", 7);
-      expect(toText(got.flat()).sort()).to.deep.equal(toText(await dialect.dumpTable("loose")).sort());
+      expect(toText(got.flat()).sort()).to.deep.equal(toText(await reader.dumpTable("loose")).sort());
       expect(got.flat()).to.have.length(120);
     });
 
     it("reads the head's seq and commit time in the same transaction", async () => {
-      const seen = await dialect.readConsistent(async (r) => ({ seq: r.seq, at: r.at }));
+      const seen = await reader.readConsistent(async (r) => ({ seq: r.seq, at: r.at }), schema);
       expect(seen).to.deep.equal({ seq: 0, at: 0 });
     });
   });

@@ -1,20 +1,21 @@
 import { expect } from "chai";
+import { createReader } from "../src/reader";
 import fc from "fast-check";
 import fs from "fs";
 import { DataSource } from "typeorm";
 import { attachChangelog, Changelog } from "../src";
 import { createDialect } from "../src/capture/createDialect";
 import { readFrames } from "../src/journal/reader";
-import { DatabaseSchema, Frame } from "../src/journal/types";
+import { Frame } from "../src/journal/types";
+import { DatabaseSchema } from "../src/db/types";
 import { listSnapshots, MANIFEST_FILE, SnapshotReader } from "../src/snapshot";
 import { takeSnapshot, TakenSnapshot } from "../src/snapshot/take";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { createScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase } from "./support/scratchDatabase";
 import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
-import { createTestDatabase, openDataSource, tempDir } from "./support/databases";
+import { createTestDatabase, openDataSource, tempDir, ENGINES } from "./support/databases";
 import { applyFrames, expectSameState, TableState } from "./support/replay";
 
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function emptyState(schema: DatabaseSchema): TableState {
@@ -123,7 +124,7 @@ for (const engine of ENGINES) {
   });
 }
 
-for (const engine of ["sqlite", "postgres"] as const) {
+for (const engine of ENGINES) {
   describe(`a snapshot that fails half-way (${engine})`, function () {
     this.timeout(60000);
 
@@ -137,17 +138,18 @@ for (const engine of ["sqlite", "postgres"] as const) {
         for (let i = 1; i <= 50; i++) await ds.query(`INSERT INTO a VALUES (${i})`);
         await ds.query("INSERT INTO b VALUES (1)");
         const dialect = await createDialect(ds);
-        const schema = await dialect.readSchema(["a", "b"]);
-        await dialect.prepare(schema);
-        const first = await takeSnapshot(dialect, schema, store, { name: "good" });
-        const failing = takeSnapshot(dialect, schema, store, {
+        const reader = createReader(ds);
+        const schema = await reader.readSchema(["a", "b"]);
+        await dialect.preparePluginTables(schema);
+        const first = await takeSnapshot(reader, schema, store, { name: "good" });
+        const failing = takeSnapshot(reader, schema, store, {
           name: "bad", batchRows: 10,
           onProgress: (p) => { if (p.rows >= 20) throw new Error("disk full (simulated)"); },
         });
         await failing.then(() => expect.fail("the snapshot should have failed"), (e: Error) => expect(e.message).to.match(/simulated/));
         expect(fs.readdirSync(store).sort()).to.deep.equal(["good.snap", MANIFEST_FILE]);
         expect((await listSnapshots(store)).snapshots.map((s) => s.file)).to.deep.equal(["good.snap"]);
-        const again = await takeSnapshot(dialect, schema, store, { name: "again" });
+        const again = await takeSnapshot(reader, schema, store, { name: "again" });
         expect([again.rows, again.seq]).to.deep.equal([first.rows, first.seq]);
         await dialect.close();
       } finally {

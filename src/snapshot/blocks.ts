@@ -6,7 +6,7 @@ import { crc32 } from "node:zlib";
 import { Compressor, decompress } from "zstd-napi";
 import { DCtx, getFrameContentSize } from "zstd-napi/binding";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, MAGIC, PREFIX_BYTES, type SnapshotHeader } from "./format";
-import { pack } from "./values";
+import { pack } from "./rowPacking";
 
 export const DEFAULT_LEVEL = 3;
 const MAX_U32 = 0xffff_ffff;

@@ -13,15 +13,24 @@ export function fileTimestamp(at: number | Date): string {
   return new Date(at).toISOString().replace(/[:.]/g, "-");
 }
 
-export function snapshotFileName(kind: SnapshotKind, createdAt: number | Date, name?: string): string {
-  if (name !== undefined && kind !== "manual") throw new BackupError("BAD_USAGE", `only manual snapshots take a custom name (this one is ${kind})`);
-  const date = new Date(createdAt).toISOString().slice(0, 10);
+/**
+ * `period`: the date a scheduled snapshot stands for (YYYY-MM-DD, in its
+ * schedule's time zone: src/schedule/); default the UTC date it was taken.
+ * A catch-up run after the schedule's time is then named after its own
+ * period, never after the next one's.
+ */
+export function snapshotFileName(kind: SnapshotKind, createdAt: number | Date, name?: string, period?: string): string {
+  if (name !== undefined && kind !== "manual" && kind !== "imported") throw new BackupError("BAD_USAGE", `only manual snapshots take a custom name (this one is ${kind})`);
+  if (period !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(period)) throw new BackupError("BAD_INPUT", `snapshot period "${period}" is not a date (YYYY-MM-DD)`);
+  const date = period ?? new Date(createdAt).toISOString().slice(0, 10);
   switch (kind) {
     case "manual": return (name === undefined ? `backup-${fileTimestamp(createdAt)}` : sanitizeName(name)) + SNAPSHOT_EXT;
     case "daily": return `daily-backup-${date}${SNAPSHOT_EXT}`;
     case "weekly": return `weekly-backup-${date}${SNAPSHOT_EXT}`;
     case "monthly": return `monthly-backup-${date}${SNAPSHOT_EXT}`;
     case "safety": return `safety-${fileTimestamp(createdAt)}${SNAPSHOT_EXT}`;
+    // Named after the old file, so importing a folder again finds what it already imported.
+    case "imported": return `imported-${name === undefined ? fileTimestamp(createdAt) : sanitizeName(name)}${SNAPSHOT_EXT}`;
   }
 }
 

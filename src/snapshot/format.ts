@@ -2,7 +2,7 @@
  * The layout of a snapshot file (FORMAT.md): constants and the types of the
  * header and trailer. Writer and reader both take their numbers from here.
  */
-import type { DatabaseSchema } from "../journal/types";
+import type { DatabaseSchema, Engine } from "../db/types";
 import type { SchemaDdl } from "../schema/ddl";
 
 export const MAGIC = Buffer.from("STKSNAP1", "latin1");
@@ -17,7 +17,8 @@ export const FOOTER_BYTES = 16;
 export const BlockType = { tableStart: 1, rows: 2, tableEnd: 3, trailer: 4 } as const;
 export type BlockType = (typeof BlockType)[keyof typeof BlockType];
 
-export const SNAPSHOT_KINDS = ["manual", "daily", "weekly", "monthly", "safety"] as const;
+/** `imported`: rows of an old JSON backup (src/importJson/), at no journal position (seq 0, no database id), so never replayed on. */
+export const SNAPSHOT_KINDS = ["manual", "daily", "weekly", "monthly", "safety", "imported"] as const;
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /** The msgpack payload after the magic. */
@@ -29,7 +30,7 @@ export interface SnapshotHeader {
   createdAt: number;
   /** Journal sequence number the table data is consistent with (0: before any frame). */
   seq: number;
-  engine: DatabaseSchema["engine"];
+  engine: Engine;
   /** Column order of every table's row arrays. */
   schema: DatabaseSchema;
   /** schemaFingerprint(schema) */
@@ -39,10 +40,14 @@ export interface SnapshotHeader {
    * written before it existed lack it, and a restore then needs the tables to exist.
    */
   ddl?: SchemaDdl;
+  /** The database the rows are of (src/storeIdentity.ts); absent or null in files of databases without an identity. */
+  databaseId?: string | null;
+  /** The store the snapshot was written into. */
+  storeId?: string | null;
 }
 
 /** What the caller of SnapshotWriter.create says; version, engine and fingerprint follow from it. */
-export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdAt" | "seq" | "schema" | "ddl">;
+export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdAt" | "seq" | "schema" | "ddl" | "databaseId" | "storeId">;
 
 export interface TableSummary {
   name: string;

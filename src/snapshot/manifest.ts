@@ -1,14 +1,17 @@
 /**
- * `<store>/snapshots.json`: what `list` shows, without opening every file.
- * It is a cache of the snapshot files' headers and trailers: when it is
- * missing, unreadable or does not match the directory (another process added
- * or removed a file, a crash between rename and manifest update), it is
- * rebuilt from the files. Reading never writes it (I8).
+ * `<store>/snapshots.json`: a summary of the store's snapshots for scripts
+ * and people, rewritten after every snapshot added or removed. This program
+ * never believes it: a manifest is a cache, and one flipped bit in it
+ * (a seq 195 read as 185) once made a restore pick the wrong snapshot and
+ * report success (D3). Every list and every plan reads the files' own
+ * headers and trailers instead, which costs a few kilobytes per file (no
+ * row block is decompressed) and shows the damage it can see. Reading
+ * never writes it (I8).
  */
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { BackupError } from "../errors";
-import { writeFileAtomic } from "./durable";
+import { writeFileAtomic } from "../durable";
 import { SNAPSHOT_EXT } from "./fileName";
 import type { SnapshotKind } from "./format";
 import { readInfo, type SnapshotInfo } from "./reader";
@@ -24,6 +27,8 @@ export interface ManifestEntry {
   seq: number;
   engine: string;
   fingerprint: string;
+  /** The database the snapshot is of; null for a database without an identity (src/storeIdentity.ts). */
+  databaseId: string | null;
   rows: number;
   bytes: number;
   tables: { name: string; rows: number }[];
@@ -44,15 +49,13 @@ export function manifestEntry(file: string, info: SnapshotInfo): ManifestEntry {
   const { header: h, trailer: t } = info;
   return {
     file, kind: h.kind, name: h.name, createdAt: h.createdAt, seq: h.seq, engine: h.engine,
-    fingerprint: h.fingerprint, rows: t.rows, bytes: info.bytes,
+    fingerprint: h.fingerprint, databaseId: h.databaseId ?? null, rows: t.rows, bytes: info.bytes,
     tables: t.tables.map(({ name, rows }) => ({ name, rows })),
   };
 }
 
-/** The snapshots of the store, oldest first: from the manifest when it is fresh, else from the files. Writes nothing. */
+/** The snapshots of the store, oldest first, from the files' headers and trailers; files that cannot be read are `broken`. Writes nothing. */
 export async function listSnapshots(storeDir: string): Promise<SnapshotList> {
-  const stored = await readManifest(storeDir);
-  if (stored !== null && (await isFresh(storeDir, stored))) return { snapshots: stored, broken: [] };
   return scanSnapshots(storeDir);
 }
 
@@ -81,8 +84,7 @@ export async function rebuildManifest(storeDir: string): Promise<SnapshotList> {
 /** Records a finished snapshot file (already in the store) in the manifest. */
 export async function addToManifest(storeDir: string, file: string): Promise<ManifestEntry> {
   const entry = manifestEntry(file, await readInfo(join(storeDir, file)));
-  const others = await entriesExcept(storeDir, file);
-  await writeManifest(storeDir, [...others, entry]);
+  await rebuildManifest(storeDir);
   return entry;
 }
 
@@ -92,53 +94,11 @@ export async function removeSnapshot(storeDir: string, file: string): Promise<vo
     throw new BackupError("BAD_INPUT", `"${file}" is not a snapshot file name of the store`);
   }
   await fs.rm(join(storeDir, file), { force: true });
-  await writeManifest(storeDir, await entriesExcept(storeDir, file));
-}
-
-/**
- * The entries of every snapshot but `file`: the manifest's when it is fresh
- * apart from that one file (the usual case when adding or removing it), so
- * a change costs no scan of the other files.
- */
-async function entriesExcept(storeDir: string, file: string): Promise<ManifestEntry[]> {
-  const stored = (await readManifest(storeDir))?.filter((e) => e.file !== file);
-  if (stored !== undefined && (await isFresh(storeDir, stored, file))) return stored;
-  return (await scanSnapshots(storeDir)).snapshots.filter((e) => e.file !== file);
+  await rebuildManifest(storeDir);
 }
 
 async function writeManifest(storeDir: string, entries: ManifestEntry[]): Promise<void> {
   await writeFileAtomic(join(storeDir, MANIFEST_FILE), JSON.stringify(sortEntries(entries), null, 2) + "\n");
-}
-
-/** The stored entries, or null when the manifest is missing or not what this program writes. */
-async function readManifest(storeDir: string): Promise<ManifestEntry[] | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(join(storeDir, MANIFEST_FILE), "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) && value.every(isEntry) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Same file names and sizes as the directory: cheap (one stat per file), and catches added, removed and rewritten files. */
-async function isFresh(storeDir: string, entries: ManifestEntry[], except?: string): Promise<boolean> {
-  const files = (await snapshotFiles(storeDir)).filter((f) => f !== except);
-  if (files.length !== entries.length) return false;
-  const byFile = new Map(entries.map((e) => [e.file, e]));
-  for (const file of files) {
-    const entry = byFile.get(file);
-    if (entry === undefined) return false;
-    const stat = await fs.stat(join(storeDir, file)).catch(() => null);
-    if (stat === null || stat.size !== entry.bytes) return false;
-  }
-  return true;
 }
 
 async function snapshotFiles(storeDir: string): Promise<string[]> {
@@ -154,12 +114,4 @@ async function snapshotFiles(storeDir: string): Promise<string[]> {
 
 function sortEntries(entries: ManifestEntry[]): ManifestEntry[] {
   return [...entries].sort((a, b) => a.createdAt - b.createdAt || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-}
-
-function isEntry(v: unknown): v is ManifestEntry {
-  if (typeof v !== "object" || v === null) return false;
-  const e = v as Record<string, unknown>;
-  return typeof e.file === "string" && typeof e.kind === "string" && typeof e.name === "string" &&
-    typeof e.createdAt === "number" && typeof e.seq === "number" && typeof e.engine === "string" &&
-    typeof e.fingerprint === "string" && typeof e.rows === "number" && typeof e.bytes === "number" && Array.isArray(e.tables);
 }

@@ -8,10 +8,12 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { BackupError } from "../errors";
-import type { ColumnValue, Row, TableSchema } from "../journal/types";
+import type { ColumnValue, Row, TableSchema } from "../db/types";
+import { checkDdl, DdlError } from "../schema/checkDdl";
+import type { SchemaDdl } from "../schema/ddl";
 import { BodyDecompressor, blockCrc, decodeFooter, decompressBody, headerCrc, ReusedBuffer } from "./blocks";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
-import { unpack, unpackRows } from "./values";
+import { unpack, unpackRows } from "./rowPacking";
 
 export interface RowBatch {
   table: string;
@@ -88,6 +90,7 @@ export class SnapshotReader {
     const headerBytes = await readExactly(fh, path, PREFIX_BYTES, headerLength);
     if (headerCrc(headerBytes) !== prefix.readUInt32LE(12)) throw corrupt(0, "header checksum mismatch");
     const header = decodeOr(() => checkHeaderShape(unpack(headerBytes)), corrupt, PREFIX_BYTES);
+    if (header.ddl !== undefined) header.ddl = checkedDdl(path, header);
     const dataStart = PREFIX_BYTES + headerLength;
 
     const footerAt = bytes - FOOTER_BYTES;
@@ -165,10 +168,11 @@ export class SnapshotReader {
         const end = decodeOr(() => unpack(payload) as { table?: unknown; rows?: unknown; digest?: unknown }, corrupt, block.offset);
         const { summary } = open;
         const digest = open.hash.digest("hex");
+        // The count first: "holds 35 rows where 36 were written" says more than a mismatch of the table end.
+        if (open.rows !== summary.rows) throw corrupt(block.offset, `table "${summary.name}" holds ${open.rows} rows where ${summary.rows} were written`);
         if (end.table !== summary.name || end.rows !== summary.rows || end.digest !== summary.digest) {
           throw corrupt(block.offset, `table end of "${summary.name}" does not match the trailer`);
         }
-        if (open.rows !== summary.rows) throw corrupt(block.offset, `table "${summary.name}" holds ${open.rows} rows where ${summary.rows} were written`);
         if (digest !== summary.digest) throw corrupt(block.offset, `table "${summary.name}" rows do not match their digest`);
         open = null;
       } else {
@@ -247,12 +251,31 @@ function checkHeaderShape(v: unknown): SnapshotHeader {
   if (!SNAPSHOT_KINDS.includes(kind as never) || typeof name !== "string" || typeof createdAt !== "number" ||
       typeof seq !== "number" || typeof engine !== "string" || typeof fingerprint !== "string") throw new Error("header is incomplete");
   if (!isRecord(schema) || !Array.isArray(schema.tables)) throw new Error("header has no schema");
+  for (const id of [v.databaseId, v.storeId]) {
+    if (id !== undefined && id !== null && typeof id !== "string") throw new Error("header has a malformed identity");
+  }
   for (const t of schema.tables as unknown[]) {
     if (!isRecord(t) || typeof t.name !== "string" || !Array.isArray(t.columns) || !t.columns.every((c) => isRecord(c) && typeof c.name === "string")) {
       throw new Error("header schema holds a malformed table");
     }
   }
   return v as unknown as SnapshotHeader;
+}
+
+/**
+ * The table description is data a restore turns into statements: it is
+ * checked here, when the file is opened, so no command can use it unchecked
+ * (src/schema/checkDdl.ts). The checked copy replaces it (undefined: it
+ * describes nothing).
+ */
+function checkedDdl(path: string, header: SnapshotHeader): SchemaDdl | undefined {
+  try {
+    return checkDdl(header.ddl, header.schema);
+  } catch (e) {
+    if (!(e instanceof DdlError)) throw e;
+    throw new BackupError("SNAPSHOT_CORRUPT", `snapshot ${path}: header field ${e.message}; nothing was run`,
+      "this file was not written by stocktake-backup as it is, or was altered: restore from another snapshot (list shows them), and find out who wrote this one");
+  }
 }
 
 /** The trailer must describe exactly the tables of the header, in block order. */

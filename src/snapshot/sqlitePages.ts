@@ -1,6 +1,6 @@
 /**
  * The pages of a table of a SQLite file, read with better-sqlite3 for a
- * snapshot (sqliteFastProcess.ts), in the order of the TypeORM path
+ * snapshot (sqliteFileSnapshotChild.ts), in the order of the TypeORM path
  * (SqliteDialect.keysetBatches) so that both write the same bytes: by
  * primary key, by rowid for a table without one.
  *
@@ -13,10 +13,10 @@
  * Without it, or for a page it declines (a text that is not valid UTF-8,
  * which JavaScript reads differently), the page is read as values.
  */
+import { quoteIdent as q } from "../db/sql";
 import type BetterSqlite3 from "better-sqlite3";
-import { quoteSqliteIdent as q } from "../capture/sqliteValues";
 import { BackupError } from "../errors";
-import type { ColumnValue, TableSchema } from "../journal/types";
+import type { ColumnValue, TableSchema } from "../db/types";
 import { PackedRows } from "./packedRows";
 
 type Page = ColumnValue[][] | PackedRows;

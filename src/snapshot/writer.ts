@@ -8,12 +8,12 @@ import { promises as fs } from "node:fs";
 import type { Compressor } from "zstd-napi";
 import { BackupError } from "../errors";
 import { schemaFingerprint } from "../journal/fingerprint";
-import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../journal/types";
+import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../db/types";
 import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, DEFAULT_LEVEL } from "./blocks";
-import { publish, tempPathFor } from "./durable";
+import { openTemp, publish } from "../durable";
 import { FileSink } from "./fileSink";
 import { BlockType, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
-import { packRows } from "./values";
+import { packRows } from "./rowPacking";
 
 const PACK_ROWS = 64;
 
@@ -75,8 +75,10 @@ export class SnapshotWriter {
       engine: header.schema.engine,
       schema: header.schema,
       fingerprint: schemaFingerprint(header.schema),
-      // Only when given: a header without ddl stays byte-for-byte what it was.
+      // Only when given: a header without them stays byte-for-byte what it was.
       ...(header.ddl !== undefined ? { ddl: header.ddl } : {}),
+      ...(header.databaseId ? { databaseId: header.databaseId } : {}),
+      ...(header.storeId ? { storeId: header.storeId } : {}),
     };
     const opts: Required<SnapshotWriterOptions> = {
       level: options.level ?? DEFAULT_LEVEL,
@@ -84,8 +86,7 @@ export class SnapshotWriter {
       batchBytes: Math.max(1, options.batchBytes ?? 1 << 20),
       replace: options.replace ?? false,
     };
-    const temp = tempPathFor(path);
-    const fh = await fs.open(temp, "w");
+    const { temp, fh } = await openTemp(path);
     const writer = new SnapshotWriter(path, full, temp, fh, new FileSink(fh), makeCompressor(opts.level), opts);
     await writer.guard(() => writer.sink.push(encodePrefix(full)));
     return writer;

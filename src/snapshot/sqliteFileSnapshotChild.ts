@@ -1,5 +1,5 @@
 /**
- * The child process of the fast SQLite snapshot (sqliteFast.ts): one
+ * The child process of a SQLite file snapshot (sqliteFileSnapshot.ts): one
  * read-only better-sqlite3 connection, one read transaction for the head and
  * every table, pages of rows (sqlitePages.ts, packed in C where the native
  * encoder loads) written straight into the snapshot file by writeSnapshot.
@@ -7,11 +7,13 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { BackupError } from "../errors";
-import { tableOf } from "../journal/types";
+import { tableOf } from "../db/types";
 import { loadNativeEncoder } from "./nativeEncoder";
-import type { FastCommand, FastJob, FastMessage } from "./sqliteFast";
+import type { FileSnapshotCommand, FileSnapshotJob, FileSnapshotMessage } from "./sqliteFileSnapshot";
 import { tablePages } from "./sqlitePages";
-import { type SnapshotProgress, writeSnapshot } from "./take";
+import type { SnapshotProgress } from "./snapshotOptions";
+import { writeSnapshot } from "./writeSnapshot";
+import { readHeadSync } from "../capture/head";
 
 class Cancelled extends Error {}
 
@@ -19,7 +21,7 @@ class Cancelled extends Error {}
 let cancelled = false;
 let answer: ((publish: boolean) => void) | null = null;
 
-process.on("message", (command: FastCommand) => {
+process.on("message", (command: FileSnapshotCommand) => {
   if (typeof command === "object") void run(command.job);
   else if (command === "publish") answer?.(true);
   else {
@@ -32,17 +34,17 @@ process.on("disconnect", () => {
   answer?.(false);
 });
 
-function tell(message: FastMessage): void {
+function tell(message: FileSnapshotMessage): void {
   if (process.connected) process.send!(message);
 }
 
 /** The last message; the process ends once it is sent. */
-function finish(message: FastMessage): void {
+function finish(message: FileSnapshotMessage): void {
   if (process.connected) process.send!(message, () => process.exit(0));
   else process.exit(0);
 }
 
-async function run(job: FastJob): Promise<void> {
+async function run(job: FileSnapshotJob): Promise<void> {
   let Database: typeof BetterSqlite3;
   try {
     Database = require("better-sqlite3");
@@ -58,7 +60,7 @@ async function run(job: FastJob): Promise<void> {
   }
 }
 
-async function take(db: BetterSqlite3.Database, job: FastJob) {
+async function take(db: BetterSqlite3.Database, job: FileSnapshotJob) {
   try {
     // Every page is read once: better-sqlite3's 16 MB page cache would only make the reader's memory grow with the database.
     db.pragma("cache_size = -2000");
@@ -66,14 +68,14 @@ async function take(db: BetterSqlite3.Database, job: FastJob) {
     // In WAL mode the first read fixes what the transaction sees; the seal
     // moves head.seq in the same commit as the rows, so both agree.
     db.exec("BEGIN");
-    const head = db.prepare("SELECT seq, at FROM _changelog_head").get() as { seq: number; at: number } | undefined;
+    const head = readHeadSync(db);
     const source = {
-      seq: Number(head?.seq ?? 0),
-      at: Number(head?.at ?? 0),
+      seq: head.seq,
+      at: head.at,
       batches: (table: string, size: number) => tablePages(db, tableOf(job.schema, table), size, native, pause),
     };
     const options = {
-      kind: job.kind, name: job.name, batchRows: job.batchRows, ddl: job.ddl,
+      kind: job.kind, name: job.name, period: job.period, batchRows: job.batchRows, ddl: job.ddl, identity: job.identity,
       onProgress: throttled((progress: SnapshotProgress) => tell({ type: "progress", progress })),
     };
     return await writeSnapshot(source, job.schema, job.storeDir, options, async () => {

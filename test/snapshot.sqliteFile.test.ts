@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createReader, DatabaseReader } from "../src/reader";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -6,10 +7,9 @@ import { performance } from "node:perf_hooks";
 import { DataSource } from "typeorm";
 import { createDialect } from "../src/capture/createDialect";
 import { CaptureDialect } from "../src/capture/dialect";
-import { SqliteDialect } from "../src/capture/sqliteDialect";
-import { ColumnValue, DatabaseSchema } from "../src/journal/types";
+import { ColumnValue, DatabaseSchema } from "../src/db/types";
 import { SnapshotReader } from "../src/snapshot";
-import { takeSqliteFast } from "../src/snapshot/sqliteFast";
+import { snapshotSqliteFile } from "../src/snapshot/sqliteFileSnapshot";
 import { takeSnapshot, writeSnapshot } from "../src/snapshot/take";
 import { createTestDatabase, openDataSource, tempDir, TestDatabase } from "./support/databases";
 import { NATIVE_ENCODER } from "../src/snapshot/nativeEncoder";
@@ -76,6 +76,7 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
   let db: TestDatabase;
   let ds: DataSource;
   let dialect: CaptureDialect;
+  let reader: DatabaseReader;
   let schema: DatabaseSchema;
 
   before(async () => {
@@ -104,8 +105,9 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
     await ds.query("CREATE TABLE quirk (id INTEGER PRIMARY KEY DESC, v text)");
     for (let i = 30; i > 0; i--) await ds.query("INSERT INTO quirk VALUES (?, ?)", [i, `q${i}`]);
     dialect = await createDialect(ds);
-    schema = await dialect.readSchema(TABLES);
-    await dialect.prepare(schema);
+    reader = createReader(ds);
+    schema = await reader.readSchema(TABLES);
+    await dialect.preparePluginTables(schema);
   });
 
   after(async () => {
@@ -115,7 +117,7 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
   });
 
   it("is available here (else takeSnapshot would quietly take the TypeORM path)", async () => {
-    const taken = await takeSqliteFast((dialect as SqliteDialect).databaseFile!, schema, tempDir(), { name: "direct" });
+    const taken = await snapshotSqliteFile(reader.databaseFile()!, schema, tempDir(), { name: "direct" });
     expect(taken?.rows).to.equal(ODD.length + 4 + 12 + 60 + 40 + 25 + 300000 + 30);
   });
 
@@ -125,11 +127,11 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
 
   it("writes the same bytes with the native row encoder turned off (STOCKTAKE_BACKUP_NATIVE=0)", async () => {
     const store = tempDir();
-    const native = await takeSnapshot(dialect, schema, store, { name: "native", batchRows: 7 });
+    const native = await takeSnapshot(reader, schema, store, { name: "native", batchRows: 7 });
     process.env.STOCKTAKE_BACKUP_NATIVE = "0";
     try {
       // The child process inherits the environment.
-      const values = await takeSnapshot(dialect, schema, store, { name: "values", batchRows: 7 });
+      const values = await takeSnapshot(reader, schema, store, { name: "values", batchRows: 7 });
       expect(values.tables).to.deep.equal(native.tables);
       expect(values.rows).to.equal(native.rows);
     } finally {
@@ -140,8 +142,8 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
   async function bothPaths(tables: string[], batchRows?: number) {
     const store = tempDir();
     const subset = { ...schema, tables: schema.tables.filter((t) => tables.includes(t.name)) };
-    const old = await dialect.readConsistent((reader) => writeSnapshot(reader, subset, store, { name: "typeorm", batchRows }), subset);
-    const fast = await takeSnapshot(dialect, subset, store, { name: "fast", batchRows });
+    const old = await reader.readConsistent((view) => writeSnapshot(view, subset, store, { name: "typeorm", batchRows }), subset);
+    const fast = await takeSnapshot(reader, subset, store, { name: "fast", batchRows });
     expect(fast.seq).to.equal(old.seq);
     expect(fast.rows).to.equal(old.rows);
     expect(fast.tables).to.deep.equal(old.tables);
@@ -159,7 +161,7 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
   });
 
   it("keeps every awkward value exact: blobs, int64 ends, 0.1 + 0.2, -0, infinities, unicode, NULL and ''", async () => {
-    const fast = await takeSnapshot(dialect, schema, tempDir(), { name: "values" });
+    const fast = await takeSnapshot(reader, schema, tempDir(), { name: "values" });
     const rows = await readRows(fast.path, "odd");
     for (const [i, [sql, expected]] of ODD.entries()) {
       const v = rows.find((r) => r[0] === i + 1)![1];
@@ -171,7 +173,7 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
 
   it("leaves the app's event loop free while it reads", async () => {
     const before = performance.eventLoopUtilization();
-    const fast = await takeSnapshot(dialect, schema, tempDir(), { name: "elu" });
+    const fast = await takeSnapshot(reader, schema, tempDir(), { name: "elu" });
     const elu = performance.eventLoopUtilization(before).utilization;
     expect(fast.rows).to.be.greaterThan(300000);
     // The TypeORM path converts and compresses every row on this thread (utilization near 1).
@@ -179,7 +181,7 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
   });
 
   it("falls back to the TypeORM path where better-sqlite3 does not load: same digests", async () => {
-    const expected = await takeSnapshot(dialect, schema, tempDir(), { name: "expected" });
+    const expected = await takeSnapshot(reader, schema, tempDir(), { name: "expected" });
     const work = tempDir();
     // Preloaded into the process and, through execArgv, into the child it forks.
     const hook = path.join(work, "no-better-sqlite3.js");
@@ -191,28 +193,19 @@ describe("fast SQLite snapshot (better-sqlite3 in a child process)", function ()
         }
         return load.call(this, request, ...rest);
       };`);
-    const script = `
-      require("reflect-metadata");
-      const { DataSource } = require("typeorm");
-      const { createDialect } = require(${JSON.stringify(path.join(__dirname, "..", "src", "capture", "createDialect"))});
-      const { takeSnapshot } = require(${JSON.stringify(path.join(__dirname, "..", "src", "snapshot", "take"))});
-      (async () => {
-        const ds = await new DataSource(JSON.parse(process.env.SNAPSHOT_DB)).initialize();
-        const dialect = await createDialect(ds);
-        const schema = await dialect.readSchema(${JSON.stringify(TABLES)});
-        const first = await takeSnapshot(dialect, schema, process.env.SNAPSHOT_STORE, { name: "first" });
-        const second = await takeSnapshot(dialect, schema, process.env.SNAPSHOT_STORE, { name: "second" });
-        await dialect.close();
-        await ds.destroy();
-        process.stdout.write(JSON.stringify([first.tables, second.tables]));
-      })().catch((e) => { console.error(e); process.exit(1); });`;
-    const run = spawnSync(process.execPath, ["-r", hook, "-e", script], {
+    const run = spawnSync(process.execPath, ["-r", hook, path.join(__dirname, "support", "snapshotChild.js")], {
       cwd: path.join(__dirname, "..", ".."),
       encoding: "utf8",
-      env: { ...process.env, SNAPSHOT_DB: JSON.stringify(db.options([], { synchronize: false })), SNAPSHOT_STORE: work },
+      env: {
+        ...process.env,
+        SNAPSHOT_DB: JSON.stringify(db.options([], { synchronize: false })),
+        SNAPSHOT_STORE: work,
+        SNAPSHOT_TABLES: JSON.stringify(TABLES),
+        SNAPSHOT_NAMES: JSON.stringify(["first", "second"]),
+      },
     });
     expect(run.status, run.stderr.slice(-2000)).to.equal(0);
-    expect(JSON.parse(run.stdout)).to.deep.equal([expected.tables, expected.tables]);
+    expect(JSON.parse(run.stdout).map((t: { tables: unknown }) => t.tables)).to.deep.equal([expected.tables, expected.tables]);
     // Tried once, in the first snapshot's child; the second goes straight to TypeORM.
     expect(run.stderr.match(/better-sqlite3 refused/g)).to.have.length(1);
   });

@@ -1,6 +1,6 @@
 /**
  * The fast snapshot of a SQLite file: a child process
- * (sqliteFastProcess.ts) opens the file read-only with better-sqlite3 and
+ * (sqliteFileSnapshotChild.ts) opens the file read-only with better-sqlite3 and
  * writes the snapshot file itself, so no row crosses processes and the app's
  * event loop never waits for the read. better-sqlite3 reads 3-4x faster than
  * node-sqlite3 here (rows as plain arrays, no callback per query). The file
@@ -18,25 +18,27 @@ import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BackupError, type ErrorCode } from "../errors";
-import type { DatabaseSchema } from "../journal/types";
-import type { SnapshotProgress, TakenSnapshot, TakeSnapshotOptions } from "./take";
+import type { DatabaseSchema } from "../db/types";
+import type { SnapshotProgress, TakenSnapshot, TakeSnapshotOptions } from "./snapshotOptions";
 
 /** What the child process is asked to do. */
-export interface FastJob {
+export interface FileSnapshotJob {
   file: string;
   schema: DatabaseSchema;
   storeDir: string;
   kind: TakeSnapshotOptions["kind"];
   name: TakeSnapshotOptions["name"];
+  period: TakeSnapshotOptions["period"];
   batchRows: TakeSnapshotOptions["batchRows"];
   ddl: TakeSnapshotOptions["ddl"];
+  identity: TakeSnapshotOptions["identity"];
 }
 
 /**
  * Child → parent. "ready": every row is written, the file waits for
  * "publish" or "cancel". "unavailable": better-sqlite3 does not load here.
  */
-export type FastMessage =
+export type FileSnapshotMessage =
   | { type: "progress"; progress: SnapshotProgress }
   | { type: "ready" }
   | { type: "done"; taken: Omit<TakenSnapshot, "ms"> }
@@ -44,16 +46,16 @@ export type FastMessage =
   | { type: "error"; error: { message: string; stack?: string; code?: ErrorCode; hint?: string } };
 
 /** Parent → child: the job first, then commands. */
-export type FastCommand = { type: "job"; job: FastJob } | "publish" | "cancel";
+export type FileSnapshotCommand = { type: "job"; job: FileSnapshotJob } | "publish" | "cancel";
 
-const CHILD = join(__dirname, "sqliteFastProcess.js");
+const CHILD = join(__dirname, "sqliteFileSnapshotChild.js");
 /** Learnt once: where better-sqlite3 does not load (not built for this Node), every snapshot takes the TypeORM path. */
 let unavailable = !existsSync(CHILD); // sources run through a TypeScript loader
 
-/** The snapshot, or null when the fast path is not available here (the caller takes the TypeORM path). */
-export function takeSqliteFast(file: string, schema: DatabaseSchema, storeDir: string, options: TakeSnapshotOptions): Promise<Omit<TakenSnapshot, "ms"> | null> {
+/** The snapshot, or null when better-sqlite3 does not load here (the caller reads through TypeORM). */
+export function snapshotSqliteFile(file: string, schema: DatabaseSchema, storeDir: string, options: TakeSnapshotOptions): Promise<Omit<TakenSnapshot, "ms"> | null> {
   if (unavailable) return Promise.resolve(null);
-  const job: FastJob = { file, schema, storeDir, kind: options.kind, name: options.name, batchRows: options.batchRows, ddl: options.ddl };
+  const job: FileSnapshotJob = { file, schema, storeDir, kind: options.kind, name: options.name, period: options.period, batchRows: options.batchRows, ddl: options.ddl, identity: options.identity };
   return new Promise((resolve, reject) => {
     // stdout stays the parent's own (the CLI prints --json there); a crash still shows on stderr.
     const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
@@ -66,10 +68,10 @@ export function takeSqliteFast(file: string, schema: DatabaseSchema, storeDir: s
         fn();
       }
     };
-    const send = (command: FastCommand) => {
+    const send = (command: FileSnapshotCommand) => {
       if (child.connected) child.send(command);
     };
-    child.on("message", (message: FastMessage) => {
+    child.on("message", (message: FileSnapshotMessage) => {
       switch (message.type) {
         case "progress":
           if (failure !== null) return;
@@ -101,7 +103,7 @@ export function takeSqliteFast(file: string, schema: DatabaseSchema, storeDir: s
   });
 }
 
-function revive(e: Extract<FastMessage, { type: "error" }>["error"]): Error {
+function revive(e: Extract<FileSnapshotMessage, { type: "error" }>["error"]): Error {
   const error = e.code !== undefined ? new BackupError(e.code, e.message, e.hint) : new Error(e.message);
   if (e.stack !== undefined) error.stack = e.stack;
   return error;

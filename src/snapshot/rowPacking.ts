@@ -4,7 +4,7 @@
  * back from a snapshot exactly as it would from the journal.
  */
 import { NEGATIVE_ZERO, packr } from "../journal/msgpack";
-import type { ColumnValue } from "../journal/types";
+import type { ColumnValue } from "../db/types";
 
 export function pack(value: unknown): Buffer {
   return packr.pack(value);
