@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { Row } from "../src/journal/types";
-import { columnKind, rowConverter } from "../src/restore/convert";
+import { Row } from "../src/db/types";
+import { columnKind } from "../src/db/columnKind";
+import { rowConverter } from "../src/restore/convert";
 import { loadWithForeignKeysOff } from "../src/restore/foreignKeys";
 import { insertRows } from "../src/restore/rowWriter";
-import { clearShop, dumpShop, fillShop, openShop, orderSpec, ShopDb, table, TABLES } from "./restore.fixtures.test";
+import { clearShop, dumpShop, fillShop, openShop, orderSpec, ShopDb, table, TABLES } from "./support/shop";
 
 /** Converts every table of a dump from `from`'s schema to `to`'s and loads it into `to`. */
 async function copy(from: ShopDb, rows: Record<string, Row[]>, to: ShopDb): Promise<void> {

@@ -6,13 +6,14 @@
  * losses convert.ts documents (a SQLite time ending in .000 comes back
  * without its fraction).
  */
+import { createReader } from "../src/reader";
 import { expect } from "chai";
-import { DatabaseSchema } from "../src/journal/types";
+import { DatabaseSchema } from "../src/db/types";
 import { createDialect } from "../src/capture/createDialect";
 import { restore } from "../src/restore";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
-import { captureDdl, dropTarget, Dump, dumpUrl, freshTarget, insertIntoEveryTable, openApp, openUrl, snapshotWithDdl } from "./restore.support.test";
+import { tempDir, ENGINE_PAIRS } from "./support/databases";
+import { captureDdl, dropTarget, Dump, dumpUrl, freshTarget, insertIntoEveryTable, openApp, openUrl, snapshotWithDdl } from "./support/restoreSupport";
 
 /** The documented loss: PostgreSQL prints a time with a zero fraction without it. */
 function withoutZeroMillis(dump: Dump): Dump {
@@ -29,9 +30,9 @@ async function snapshotOf(url: string, tables: string[], store: string): Promise
   const ds = await openUrl(url);
   const dialect = await createDialect(ds);
   try {
-    const schema = await dialect.readSchema(tables);
-    await dialect.prepare(schema);
-    return (await snapshotWithDdl(dialect, schema, await captureDdl(ds, tables), store, "middle")).path;
+    const schema = await createReader(ds).readSchema(tables);
+    await dialect.preparePluginTables(schema);
+    return (await snapshotWithDdl(ds, schema, await captureDdl(ds, tables), store, "middle")).path;
   } finally {
     await dialect.close();
     await ds.destroy();
@@ -42,14 +43,14 @@ async function schemaOf(url: string, tables: string[]): Promise<DatabaseSchema> 
   const ds = await openUrl(url);
   const dialect = await createDialect(ds);
   try {
-    return await dialect.readSchema(tables);
+    return await createReader(ds).readSchema(tables);
   } finally {
     await dialect.close();
     await ds.destroy();
   }
 }
 
-for (const [from, to] of [["sqlite", "postgres"], ["postgres", "sqlite"]] as const) {
+for (const [from, to] of ENGINE_PAIRS) {
   describe(`cross-engine restore: ${from} → ${to} → ${from}`, function () {
     this.timeout(300000);
 

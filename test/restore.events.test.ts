@@ -10,7 +10,7 @@ import { readInfo } from "../src/snapshot";
 import { restore, RowEvent, RowEventRule } from "../src/restore";
 import { mutateStocktake } from "../src/stocktake/workload";
 import { tempDir } from "./support/databases";
-import { dropTarget, freshTarget, openApp } from "./restore.support.test";
+import { dropTarget, freshTarget, openApp } from "./support/restoreSupport";
 
 describe("restore: row events", function () {
   this.timeout(120000);

@@ -3,7 +3,7 @@ import { QueryRunner } from "typeorm";
 import { checkForeignKeys, loadWithForeignKeysOff } from "../src/restore/foreignKeys";
 import { applyChange, insertRows } from "../src/restore/rowWriter";
 import { ENGINES } from "./support/databases";
-import { dumpShop, expectBackupError, fillShop, openShop, ShopDb, table } from "./restore.fixtures.test";
+import { dumpShop, expectBackupError, fillShop, openShop, ShopDb, table } from "./support/shop";
 
 const ORDER = { price: "1.5000", big: null, weight: null, flag: true, at: null, stamped: null, doc: null, data: null,
   ref: "12345678-1234-4234-8234-123456789abc", note: null };

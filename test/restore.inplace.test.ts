@@ -9,12 +9,10 @@ import { expect } from "chai";
 import { promises as fs } from "fs";
 import path from "path";
 import { restore } from "../src/restore";
-import { StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
-import { dropTarget, dumpUrl, freshTarget, openApp } from "./restore.support.test";
+import { tempDir, ENGINES } from "./support/databases";
+import { dropTarget, dumpUrl, freshTarget, openApp } from "./support/restoreSupport";
 
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every file of a directory tree with its size and modification time. */

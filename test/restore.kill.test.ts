@@ -10,14 +10,12 @@ import { createHash } from "crypto";
 import { promises as fs } from "fs";
 import path from "path";
 import { restore, RestoreOptions } from "../src/restore";
-import { StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
-import { dropTarget, Dump, dumpUrl, freshTarget, openApp, targetState } from "./restore.support.test";
-import { DatabaseSchema } from "../src/journal/types";
+import { tempDir, ENGINES } from "./support/databases";
+import { dropTarget, Dump, dumpUrl, freshTarget, openApp, targetState } from "./support/restoreSupport";
+import { DatabaseSchema } from "../src/db/types";
 
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
-const CHILD = path.join(__dirname, "restore.child.js");
+const CHILD = path.join(__dirname, "support", "restoreChild.js");
 
 /** Runs a restore in a child process and SIGKILLs it once it is loading rows. */
 function killDuringLoad(options: RestoreOptions): Promise<void> {
@@ -38,7 +36,7 @@ async function sha256(file: string): Promise<string> {
 }
 
 for (const engine of ENGINES) {
-  describe(`restore killed half way (${engine})`, function () {
+  describe(`restore killed half way (${engine}) @slow`, function () {
     this.timeout(300000);
 
     it("in place: the database is left as it was; a new database: nothing under its name, the leftover cleaned by the next restore", async () => {

@@ -5,12 +5,10 @@
  */
 import { expect } from "chai";
 import { restore } from "../src/restore";
-import { StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
-import { dropTarget, freshTarget, openApp, openUrl } from "./restore.support.test";
+import { tempDir, ENGINES } from "./support/databases";
+import { dropTarget, freshTarget, openApp, openUrl } from "./support/restoreSupport";
 
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function markers(url: string): Promise<string[]> {

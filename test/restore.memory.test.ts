@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createReader } from "../src/reader";
 import { spawnSync } from "child_process";
 import path from "path";
 import type { DataSourceOptions } from "typeorm";
@@ -44,10 +45,10 @@ async function storeWithRows(engine: Engine, rows: number): Promise<string> {
       ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO line SELECT i, i % 977, i * 0.5, (i % 1000) / 7.0, CASE WHEN i % 3 = 0 THEN 'note ' || i END FROM n`
       : `INSERT INTO line SELECT i, i % 977, i * 0.5, (i % 1000) / 7.0, CASE WHEN i % 3 = 0 THEN 'note ' || i END FROM generate_series(1, ${rows}) i`);
     const dialect = await createDialect(ds);
-    const schema = await dialect.readSchema(["line"]);
-    await dialect.prepare(schema);
+    const schema = await createReader(ds).readSchema(["line"]);
+    await dialect.preparePluginTables(schema);
     const store = tempDir();
-    await takeSnapshot(dialect, schema, store);
+    await takeSnapshot(createReader(ds), schema, store);
     await dialect.close();
     return store;
   } finally {
@@ -85,7 +86,7 @@ async function restorePeakMb(engine: Engine, store: string, nodeFlags: string[])
  * 253 MB at 1M, on the bench's database).
  */
 for (const engine of ENGINES) {
-  describe(`restore memory (${engine})`, function () {
+  describe(`restore memory (${engine}) @slow`, function () {
     this.timeout(300_000);
     let small: string;
     let large: string;

@@ -14,15 +14,14 @@ import { createDialect } from "../src/capture/createDialect";
 import { CaptureDialect } from "../src/capture/dialect";
 import { restore } from "../src/restore";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { createScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase } from "./support/scratchDatabase";
 import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
 import { Rng } from "../src/stocktake/rng";
-import { tempDir } from "./support/databases";
+import { tempDir, ENGINES } from "./support/databases";
 import {
   captureDdl, Dump, dropTarget, dumpLive, dumpUrl, freshTarget, insertIntoEveryTable, snapshotWithDdl, TestSnapshot,
-} from "./restore.support.test";
+} from "./support/restoreSupport";
 
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function headSeq(ds: DataSource): Promise<number> {
@@ -54,15 +53,14 @@ for (const engine of ENGINES) {
             await seedStocktake(ds, { scale: 1, seed });
             const schema = changelog.schema;
             dialect = await createDialect(ds);
-            await dialect.prepare(schema);
+            await dialect.preparePluginTables(schema);
             const ddl = await captureDdl(ds, schema.tables.map((t) => t.name));
-            const snapshots: TestSnapshot[] = [await snapshotWithDdl(dialect, schema, ddl, store, "s0")];
+            const snapshots: TestSnapshot[] = [await snapshotWithDdl(ds, schema, ddl, store, "s0")];
             const rng = new Rng(seed);
-            const d = dialect;
             snapshotting = (async () => {
               for (let i = 1; running; i++) {
                 await sleep(rng.int(30, 300));
-                if (running) snapshots.push(await snapshotWithDdl(d, schema, ddl, store, `s${i}`));
+                if (running) snapshots.push(await snapshotWithDdl(ds, schema, ddl, store, `s${i}`));
               }
             })();
 
@@ -75,7 +73,7 @@ for (const engine of ENGINES) {
                 await mutateStocktake(ds, { steps: 1, seed: seed * 1000 + extra });
               }
               const seq = await headSeq(ds);
-              const dump = await dumpLive(dialect, schema);
+              const dump = await dumpLive(ds, schema);
               const at = Date.now();
               instants.push({ seq, at, dump });
               // The next commit must get a later millisecond than the recorded instant.

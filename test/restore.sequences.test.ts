@@ -3,7 +3,7 @@ import { resetSequences } from "../src/restore/sequences";
 import { loadWithForeignKeysOff } from "../src/restore/foreignKeys";
 import { insertRows } from "../src/restore/rowWriter";
 import { ENGINES } from "./support/databases";
-import { dumpShop, fillShop, openShop, ShopDb, table } from "./restore.fixtures.test";
+import { dumpShop, fillShop, openShop, ShopDb, table } from "./support/shop";
 
 /** Moves the counters of user and order past every id the test loads, as a used database has them. */
 async function wearCounters(shop: ShopDb): Promise<void> {

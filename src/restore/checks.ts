@@ -8,7 +8,7 @@
  */
 import type { QueryRunner } from "typeorm";
 import type { Finding } from "./events";
-import { quoteIdent as q } from "./sql";
+import { quoteIdent as q } from "../db/sql";
 
 export async function countRowsIn(runner: QueryRunner, tables: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();

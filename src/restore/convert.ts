@@ -1,5 +1,7 @@
-import { ColumnValue, Row, TableSchema } from "../journal/types";
-import { Engine, schemaMismatch } from "./sql";
+import { ColumnValue, Row, TableSchema } from "../db/types";
+import { schemaMismatch } from "./messages";
+import { Engine } from "../db/types";
+import { columnKind, type ColumnKind } from "../db/columnKind";
 
 /**
  * Cross-engine restore: turns a canonical value of one engine into the
@@ -18,30 +20,6 @@ import { Engine, schemaMismatch } from "./sql";
  * REAL, so digits beyond a double's are lost there anyway); uuids come back
  * lower case.
  */
-export type ColumnKind = "bool" | "int" | "int8" | "float" | "decimal" | "timestamp" | "timestamptz" | "json" | "binary" | "text";
-
-const PG_KINDS: Record<string, ColumnKind> = {
-  boolean: "bool", smallint: "int", integer: "int", oid: "int", bigint: "int8",
-  real: "float", "double precision": "float", numeric: "decimal", bytea: "binary",
-  json: "json", jsonb: "json",
-  "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
-};
-
-export function columnKind(engine: Engine, type: string): ColumnKind {
-  const t = type.toLowerCase();
-  if (engine === "postgres") return PG_KINDS[t.replace(/\(.*?\)/, "").replace(/\s+/g, " ").trim()] ?? "text";
-  // SQLite: TypeORM's declared names first (they carry meaning the affinity loses), then the affinity rules of sqlite.org/datatype3.html.
-  if (/^bool/.test(t)) return "bool";
-  if (/^(datetime|timestamp)/.test(t)) return "timestamp";
-  if (/^(date|time|uuid)\b/.test(t)) return "text";
-  if (/json/.test(t)) return "json";
-  if (t.includes("int")) return "int8";
-  if (/char|clob|text/.test(t)) return "text";
-  if (t === "" || t.includes("blob")) return "binary";
-  if (/real|floa|doub/.test(t)) return "float";
-  return "decimal";
-}
-
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?Infinity$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

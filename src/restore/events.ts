@@ -7,7 +7,8 @@
  * went wrong.
  */
 import { Observable, Subject, reduce } from "rxjs";
-import type { Op, Row } from "../journal/types";
+import type { Op } from "../journal/types";
+import type { Row } from "../db/types";
 
 export interface RowEvent {
   table: string;
@@ -28,6 +29,8 @@ export interface Finding {
   severity: Severity;
   table?: string;
   key?: Row;
+  /** The columns the finding is about, when not the whole row (a foreign key's, a unique constraint's). */
+  columns?: string[];
   seq?: number;
   at?: number;
   message: string;

@@ -1,8 +1,10 @@
 import { QueryRunner } from "typeorm";
 import { decodePgValue } from "../capture/pgRecord";
 import { BackupError } from "../errors";
-import { Row } from "../journal/types";
-import { describeRow, Engine, quoteIdent as q } from "./sql";
+import { Row } from "../db/types";
+import { describeRow } from "./messages";
+import { quoteIdent as q } from "../db/sql";
+import { Engine } from "../db/types";
 
 /**
  * Foreign keys during a load, and their verification after it.

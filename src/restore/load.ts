@@ -4,21 +4,21 @@
  * journal's frames, one at a time. Each row written is emitted as a row event.
  * Values are converted when the backup comes from the other engine.
  */
-import type { QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
 import { headerForSeq, readFrames, segmentHeaders } from "../journal/reader";
-import type { Frame, Row, RowChange, TableSchema } from "../journal/types";
+import type { Frame, RowChange } from "../journal/types";
+import { keyOf, type Row, type TableSchema } from "../db/types";
 import type { SnapshotReader } from "../snapshot";
 import { rowConverter } from "./convert";
 import type { RowEventStream } from "./events";
-import { ReplayWriter } from "./replayWriter";
-import { insertRows } from "./rowWriter";
-import { betterSqliteOf, SqliteFastWriter } from "./sqliteFastWriter";
-import { Engine, schemaMismatch } from "./sql";
+import type { RowSink } from "./rowSink";
+import { schemaMismatch } from "./messages";
+import { Engine } from "../db/types";
 
 export interface LoadContext {
-  runner: QueryRunner;
   engine: Engine;
+  /** Where the rows go (rowSink.ts). */
+  sink: RowSink;
   /** The target's tables, as its catalog describes them. */
   tables: Map<string, TableSchema>;
   stream: RowEventStream;
@@ -30,18 +30,11 @@ function targetTable(ctx: LoadContext, name: string): TableSchema {
   return table;
 }
 
-/** better-sqlite3 statements on the runner's own connection when the target was opened with that driver (a new SQLite file). */
-function fastWriter(ctx: LoadContext): SqliteFastWriter | null {
-  const db = ctx.engine === "sqlite" ? betterSqliteOf(ctx.runner) : null;
-  return db ? new SqliteFastWriter(db) : null;
-}
-
 /** Writes every row of the snapshot; returns rows per table. The reader checks each block, and each table's count and digest at its end. */
 export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onRows: (table: string, rows: number) => void): Promise<Map<string, number>> {
   const { seq, createdAt: at, engine: fromEngine } = reader.header;
   const loaded = new Map<string, number>();
   const converters = new Map<string, ((row: Row) => Row) | null>();
-  const fast = fastWriter(ctx);
   for await (const batch of reader.rawBatches()) {
     const table = targetTable(ctx, batch.table.name);
     let convert = converters.get(table.name);
@@ -55,8 +48,7 @@ export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onR
       for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
       return convert ? convert(row) : row;
     });
-    if (fast) for (const row of rows) fast.insert(table, row);
-    else await insertRows(ctx.runner, ctx.engine, table, rows);
+    await ctx.sink.insert(table, rows);
     for (const row of rows) ctx.stream.emit({ table: table.name, op: "load", seq, at, before: null, after: row });
     loaded.set(table.name, (loaded.get(table.name) ?? 0) + rows.length);
     onRows(table.name, rows.length);
@@ -76,30 +68,29 @@ export interface Replayed {
  */
 export async function replayJournal(ctx: LoadContext, store: string, afterSeq: number, toSeq: number, onFrame: (frame: Frame) => void): Promise<Replayed> {
   if (toSeq <= afterSeq) return { frames: 0, last: null };
-  const headers = segmentHeaders(store);
+  const headers = segmentHeaders(store, { fromSeq: afterSeq + 1, toSeq });
   const converters = new Map<string, (row: Row) => Row>();
-  const fast = fastWriter(ctx);
-  const writer = fast ? null : new ReplayWriter(ctx.runner, ctx.engine);
   let expected = afterSeq + 1;
   let last: Replayed["last"] = null;
   for (const frame of readFrames(store, { fromSeq: afterSeq + 1, toSeq })) {
-    if (frame.seq !== expected) {
+    // Parts of one transaction share its seq; the reader checks their order.
+    if (frame.seq !== expected && !(last !== null && frame.seq === last.seq && (frame.part ?? 0) > 0)) {
       throw new BackupError("JOURNAL_GAP", `the journal in ${store} jumps from seq ${expected - 1} to ${frame.seq}`, "a segment was lost or damaged: restore to an earlier point");
     }
     const journal = headerForSeq(headers, frame.seq)?.header.schema;
     const converted = journal && journal.engine !== ctx.engine ? convertFrame(ctx, frame, journal.tables, journal.engine, converters) : frame;
     for (const c of converted.changes) {
-      if (fast) fast.apply(targetTable(ctx, c.table), c, frame.seq);
-      else await writer!.apply(targetTable(ctx, c.table), c, frame.seq);
+      await ctx.sink.apply(targetTable(ctx, c.table), c, frame.seq);
       ctx.stream.emit({ table: c.table, op: c.op, seq: frame.seq, at: frame.at, before: c.before, after: c.after });
     }
     last = { seq: frame.seq, at: frame.at };
+    if (frame.more) continue;
     expected++;
     onFrame(frame);
     // Done: reading on would check the next segment too, which a restore to here does not need.
     if (frame.seq === toSeq) break;
   }
-  await writer?.flush();
+  await ctx.sink.flush();
   if (expected !== toSeq + 1) {
     throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "restore to an earlier point (list shows the restorable span)");
   }
@@ -119,10 +110,7 @@ function convertFrame(ctx: LoadContext, frame: Frame, journalTables: TableSchema
     }
     const before = change.before && convert(change.before);
     const after = change.after && convert(change.after);
-    const image = (before ?? after) as Row;
-    const key: Row = {};
-    for (const column of table.primaryKey) key[column] = image[column];
-    return { ...change, key, before, after };
+    return { ...change, key: keyOf((before ?? after) as Row, table), before, after };
   });
   return { ...frame, changes };
 }

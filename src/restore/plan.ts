@@ -11,7 +11,9 @@ import { segmentHeaders } from "../journal/reader";
 import { schemaDifferences } from "../schema/compare";
 import { listSnapshots, manifestEntry, readInfo, type ManifestEntry } from "../snapshot";
 import { SNAPSHOT_EXT } from "../snapshot/fileName";
-import { checkCoverage, journalEnd, seqAtTime, type JournalEnd } from "./coverage";
+import { readStoreIdentity, requireSameDatabase } from "../storeIdentity";
+import { checkCoverage, journalEnd, seqAtTime, type JournalEnd } from "../journal/coverage";
+import { sequenceNumber } from "../instant";
 
 export interface PlanRequest {
   /** An instant: the state after the last transaction committed at or before it. */
@@ -34,19 +36,25 @@ export interface RestorePlan {
   frames: number;
   /** Whether a point (time or seq) was asked for, rather than a snapshot's own state. */
   pointInTime: boolean;
+  /** The journal's last frame when the plan was made; null when it holds none. */
+  journalEnd: JournalEnd | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function planRestore(store: string, request: PlanRequest): Promise<RestorePlan> {
-  if (request.toSeq !== undefined && (!Number.isSafeInteger(request.toSeq) || request.toSeq < 0)) {
-    throw new BackupError("BAD_INPUT", `--to-seq ${request.toSeq} is not a sequence number`, "give a whole number, e.g. --to-seq 1234");
-  }
-  if (request.to !== undefined && request.toSeq !== undefined) throw new BackupError("BAD_USAGE", "give either --to or --to-seq, not both");
+  if (request.toSeq !== undefined) sequenceNumber(request.toSeq, "toSeq");
+  if (request.to !== undefined && request.toSeq !== undefined) throw new BackupError("BAD_USAGE", "give either a time (to) or a sequence number (toSeq), not both");
   const given = request.snapshot !== undefined ? await explicitSnapshot(store, request.snapshot) : null;
+  const identity = await readStoreIdentity(store);
   const snapshots = given ? [given] : await storeSnapshots(store);
+  for (const s of snapshots) requireSameDatabase(`snapshot ${s.file}`, s.databaseId, store, identity?.databaseId);
   if (snapshots.length === 0) throw new BackupError("NOT_FOUND", `no snapshots in ${store}`, "take one with `backup` (npm run backup), or pass --dir with the app's store");
   const end = journalEnd(store);
+  // Only a snapshot of the journal's own database can be replayed on: the
+  // journal of another database (or of one without an identity) would mix two.
+  const journalDb = end === null ? null : segmentHeaders(store, { fromSeq: end.lastSeq, toSeq: end.lastSeq })[0]?.header.databaseId ?? null;
+  const replayable = (s: ManifestEntry) => journalDb === null || s.databaseId === journalDb;
   const bySeq = [...snapshots].sort((a, b) => a.seq - b.seq || rank(a) - rank(b) || a.createdAt - b.createdAt);
   const newest = bySeq[bySeq.length - 1];
 
@@ -62,16 +70,29 @@ export async function planRestore(store: string, request: PlanRequest): Promise<
   } else {
     // A snapshot file alone means its own state; latest (or nothing) the newest state there is.
     targetSeq = given ? given.seq : Math.max(newest.seq, end?.lastSeq ?? 0);
+    if (!given && end?.damage) {
+      throw new BackupError("JOURNAL_CORRUPT", `the newest state of ${store} cannot be known: ${end.damage}`,
+        `restore to a point before the damage (seq ${end.lastSeq} or earlier), or start the app: it repairs a tail the database still holds`);
+    }
   }
 
-  const chosen = [...bySeq].reverse().find((s) => s.seq <= targetSeq);
+  const chosen = [...bySeq].reverse().find((s) => s.seq <= targetSeq && (s.seq === targetSeq || replayable(s)));
   if (!chosen) {
+    const foreign = bySeq.find((s) => s.seq < targetSeq && !replayable(s));
+    if (foreign) {
+      throw new BackupError("STORE_MISMATCH",
+        `seq ${targetSeq} needs the journal replayed over snapshot ${foreign.file}, which is not of the journal's database`,
+        "restore that snapshot's own state, or take a snapshot of the database the journal belongs to");
+    }
     if (request.to !== undefined) throw beforeOldest(request.to, bySeq, end);
     throw new BackupError("OUT_OF_RANGE", `seq ${targetSeq} is before ${given ? "the snapshot, which holds" : "the oldest snapshot, at"} seq ${bySeq[0].seq}`,
       `restorable: ${rangeText(bySeq, end)}`);
   }
   if (targetSeq > chosen.seq) {
     const lastSeq = end?.lastSeq ?? chosen.seq;
+    if (targetSeq > lastSeq && end?.damage) {
+      throw new BackupError("JOURNAL_CORRUPT", `seq ${targetSeq} is past damage in the journal: ${end.damage}`, `restore to seq ${lastSeq} or earlier`);
+    }
     if (targetSeq > lastSeq) {
       throw new BackupError("OUT_OF_RANGE", `seq ${targetSeq} is after the end of the journal (seq ${lastSeq})`, `restorable: ${rangeText(bySeq, end)}`);
     }
@@ -81,6 +102,7 @@ export async function planRestore(store: string, request: PlanRequest): Promise<
   return {
     store, snapshot: chosen, targetSeq, targetAt, frames: targetSeq - chosen.seq,
     pointInTime: request.to !== undefined || request.toSeq !== undefined || !given,
+    journalEnd: end,
   };
 }
 
@@ -149,11 +171,13 @@ function beforeOldest(time: number, bySeq: ManifestEntry[], end: JournalEnd | nu
  * between changed what the rows mean.
  */
 async function checkJournalSchema(store: string, snapshot: ManifestEntry & { path: string }, toSeq: number): Promise<void> {
-  const headers = segmentHeaders(store);
-  for (let i = 0; i < headers.length; i++) {
-    const { header, file } = headers[i];
-    const nextFirst = headers[i + 1]?.header.firstSeq ?? Infinity;
-    if (nextFirst <= snapshot.seq + 1 || header.firstSeq > toSeq) continue;
+  for (const { header, file } of segmentHeaders(store, { fromSeq: snapshot.seq + 1, toSeq })) {
+    if (header.databaseId && header.databaseId !== snapshot.databaseId) {
+      throw new BackupError("STORE_MISMATCH",
+        `snapshot ${snapshot.file} is of ${snapshot.databaseId ? `database ${snapshot.databaseId.slice(0, 8)}` : "a database without a changelog identity"}, ` +
+        `but journal segment ${file} holds changes of database ${header.databaseId.slice(0, 8)}: replaying one on the other would mix two databases`,
+        "restore the snapshot's own state (no point in time), or from a snapshot of the journal's database");
+    }
     if (header.fingerprint !== snapshot.fingerprint) {
       const schema = (await readInfo(snapshot.path)).header.schema;
       const differences = schemaDifferences(schema, header.schema, { backup: "the snapshot", target: "the journal" });

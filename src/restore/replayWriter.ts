@@ -17,9 +17,13 @@
  */
 import type { QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
-import type { Op, Row, RowChange, TableSchema } from "../journal/types";
+import type { Op, RowChange } from "../journal/types";
+import { keyOf, type Row, type TableSchema } from "../db/types";
 import { applyChange, insertRows } from "./rowWriter";
-import { describeRow, type Engine, MAX_PARAMS, Params, quoteIdent as q } from "./sql";
+import type { RowSink } from "./rowSink";
+import { describeRow } from "./messages";
+import { MAX_PARAMS, Params, quoteIdent as q } from "../db/sql";
+import { type Engine } from "../db/types";
 
 const MAX_ROWS = 1000;
 /** Below this, a savepoint and its release cost more round trips than they save. */
@@ -32,10 +36,15 @@ interface Pending {
   keys: Set<string>;
 }
 
-export class ReplayWriter {
+export class ReplayWriter implements RowSink {
   private readonly pending = new Map<string, Pending>();
 
   constructor(private readonly runner: QueryRunner, private readonly engine: Engine) {}
+
+  /** A snapshot's rows: multi-row INSERTs at once (a load comes before any change). */
+  insert(table: TableSchema, rows: Row[]): Promise<void> {
+    return insertRows(this.runner, this.engine, table, rows);
+  }
 
   async apply(table: TableSchema, change: RowChange, seq: number): Promise<void> {
     const keys = [change.key, change.after && keyOf(change.after, table)].filter((k): k is Row => k !== null).map(describeRow);
@@ -65,7 +74,7 @@ export class ReplayWriter {
   private async write(batch: Pending): Promise<void> {
     this.pending.delete(batch.table.name);
     const { table, op, changes } = batch;
-    if (op === "insert") return this.insert(table, changes);
+    if (op === "insert") return this.insertChanges(table, changes);
     if (changes.length < MIN_BATCH || !keyedByValues(table, this.engine)) return this.oneByOne(table, changes);
     await this.runner.query("SAVEPOINT stocktake_replay");
     let hit = -1;
@@ -86,7 +95,7 @@ export class ReplayWriter {
     await this.oneByOne(table, changes);
   }
 
-  private async insert(table: TableSchema, changes: Pending["changes"]): Promise<void> {
+  private async insertChanges(table: TableSchema, changes: Pending["changes"]): Promise<void> {
     try {
       await insertRows(this.runner, this.engine, table, changes.map((c) => c.change.after as Row));
     } catch (error) {
@@ -143,12 +152,6 @@ export class ReplayWriter {
     const values = this.valuesList(table, changes.map((c) => c.key), keys, params);
     return `DELETE FROM ${q(table.name)} WHERE (${keys.map(q).join(", ")}) IN (VALUES ${values})`;
   }
-}
-
-function keyOf(row: Row, table: TableSchema): Row {
-  const key: Row = {};
-  for (const c of table.primaryKey) key[c] = row[c] ?? null;
-  return key;
 }
 
 /**

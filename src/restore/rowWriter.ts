@@ -1,7 +1,10 @@
 import { QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
-import { ColumnValue, Frame, Row, RowChange, TableSchema } from "../journal/types";
-import { describeRow, Engine, MAX_PARAMS, Params, quoteIdent as q, schemaMismatch } from "./sql";
+import { Frame, RowChange } from "../journal/types";
+import { ColumnValue, Row, TableSchema } from "../db/types";
+import { describeRow, schemaMismatch } from "./messages";
+import { MAX_PARAMS, Params, quoteIdent as q } from "../db/sql";
+import { Engine } from "../db/types";
 
 /**
  * Writes canonical rows (see src/capture/) into a database through a

@@ -1,5 +1,6 @@
 import { QueryRunner } from "typeorm";
-import { Engine, quoteIdent as q } from "./sql";
+import { quoteIdent as q } from "../db/sql";
+import { Engine } from "../db/types";
 
 /**
  * A load writes explicit ids, which moves no counter on PostgreSQL (the

@@ -4,25 +4,31 @@
  * - a new SQLite database is built in `<path>.restoring` and renamed into
  *   place after the commit; a new PostgreSQL database is built under
  *   `<name>__restoring` and renamed after it. A kill leaves only the
- *   `restoring` one, which the next restore to the same target removes;
+ *   `restoring` one, which the next restore to the same target removes, and
+ *   the next run of any command too: it is registered in the store's scratch
+ *   folder before it is created (leftovers/scratch.ts);
  * - an existing, empty database is loaded in one transaction (tables
  *   included), which a failure or a kill rolls back;
  * - in place, the load transaction replaces the rows (execute.ts);
- * - a scratch database (dry run, verify) lives in a temporary file or a
- *   temporary PostgreSQL database and is always removed.
+ * - a scratch database (dry run, verify) lives in a folder of the store's
+ *   scratch folder, or in a PostgreSQL database named
+ *   `stk_scratch_<host>_<pid>_<seconds>_<hex>`, and is always removed; a run
+ *   killed before that leaves it to the next run's sweep (leftovers/sweep.ts).
  */
-import { randomBytes } from "node:crypto";
 import { promises as fs, existsSync } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { Client } from "pg";
 import { DataSource, DataSourceOptions } from "typeorm";
-import { engineOf } from "../capture/dialect";
-import { listUserTables } from "../capture/tables";
-import { dataSourceOptionsFromUrl } from "../cli/connect";
+import { redactUrl, bareOptions, engineOfUrl, locationOf } from "../db/connect";
+import { listUserTables } from "../db/catalog";
+import { dataSourceOptionsFromUrl } from "../db/connect";
 import { BackupError } from "../errors";
+import { databaseComment, register, type Registration } from "../leftovers/scratch";
 import { fileTimestamp } from "../snapshot/fileName";
-import { Engine, quoteIdent as q } from "./sql";
+import { requireSqliteFile } from "../db/sqliteFile";
+import { quoteIdent as q } from "../db/sql";
+import { Engine } from "../db/types";
+import { fsyncDir } from "../durable";
+import { databaseExists, databaseName, withAdmin, withDatabase } from "../db/postgresAdmin";
 
 export type TargetMode = "new" | "existing" | "in-place" | "scratch";
 
@@ -43,61 +49,7 @@ export interface Target {
 const PG_NAME_MAX = 63;
 const RESTORING = "__restoring";
 
-/** Options for opening a database by URL or path, without entities. */
-export function bareOptions(base: DataSourceOptions): DataSourceOptions {
-  return {
-    ...base, entities: [], subscribers: [], migrations: [], synchronize: false, migrationsRun: false, dropSchema: false, logging: false,
-  } as DataSourceOptions;
-}
-
-export function engineOfUrl(url: string): Engine {
-  return dataSourceOptionsFromUrl(url).type === "postgres" ? "postgres" : "sqlite";
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-}
-
-/** A PostgreSQL URL for the DataSource's server and database. */
-export function postgresUrlOf(options: DataSourceOptions): string {
-  const o = options as { url?: string; host?: string; port?: number; username?: string; password?: string; database?: string };
-  if (o.url) return o.url;
-  const auth = o.username ? `${encodeURIComponent(o.username)}${o.password ? `:${encodeURIComponent(String(o.password))}` : ""}@` : "";
-  return `postgres://${auth}${o.host ?? "localhost"}:${o.port ?? 5432}/${o.database ?? "postgres"}`;
-}
-
-/** The location (file path or URL) a DataSource of either engine reaches. */
-export function locationOf(ds: DataSource): string {
-  return engineOf(ds) === "postgres" ? postgresUrlOf(ds.options) : String((ds.options as { database?: unknown }).database);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-function databaseName(url: string): string {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  if (name === "") throw new BackupError("BAD_INPUT", `${redactUrl(url)} names no database`, "give the database to restore into, e.g. postgres://user@host/stocktake_restored");
-  return name;
-}
-
-async function withAdmin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: withDatabase(url, "postgres") });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function databaseExists(url: string, name: string): Promise<boolean> {
-  return withAdmin(url, async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);
-}
-
-async function open(options: DataSourceOptions): Promise<DataSource> {
+export async function openBare(options: DataSourceOptions): Promise<DataSource> {
   return new DataSource(bareOptions(options)).initialize();
 }
 
@@ -111,29 +63,71 @@ export async function requireEmpty(ds: DataSource, display: string, hint: string
 
 const NOT_EMPTY_HINT = "restore into a new database (a --target that does not exist), or in place with --clear-existing";
 
-/** A target for a restore into a new database: created here, or existing and empty. */
-export async function openNewTarget(location: string): Promise<Target> {
-  return engineOfUrl(location) === "sqlite" ? newSqlite(dataSourceOptionsFromUrl(location) as { database: string }) : newPostgres(location);
+/**
+ * A target for a restore into a new database: created here, or existing and
+ * empty. `store`: where the database being built is registered (optional for
+ * the library; the CLI always gives it).
+ */
+export async function openNewTarget(location: string, store?: string): Promise<Target> {
+  return engineOfUrl(location) === "sqlite" ? newSqlite(dataSourceOptionsFromUrl(location) as { database: string }, store) : newPostgres(location, store);
 }
 
-async function newSqlite(options: { database: string }): Promise<Target> {
+/**
+ * The target as it is, when the database already exists: opened, and
+ * refused unless it holds no row (a restore never mixes its rows with
+ * others); null when there is no such database yet.
+ */
+async function existingTarget(location: string): Promise<Target | null> {
+  let ds: DataSource;
+  let display: string;
+  if (engineOfUrl(location) === "sqlite") {
+    display = path.resolve((dataSourceOptionsFromUrl(location) as { database: string }).database);
+    if (!existsSync(display)) return null;
+    ds = await openBare({ type: "sqlite", database: display, busyTimeout: 5000 });
+  } else {
+    display = redactUrl(location);
+    if (!(await databaseExists(location, databaseName(location)))) return null;
+    ds = await openBare({ type: "postgres", url: location });
+  }
+  try {
+    await requireEmpty(ds, display, NOT_EMPTY_HINT);
+  } catch (error) {
+    await ds.destroy();
+    throw error;
+  }
+  const close = async () => { if (ds.isInitialized) await ds.destroy(); };
+  const engine: Engine = engineOfUrl(location);
+  return { engine, mode: "existing", display, location: engine === "sqlite" ? display : location, dataSource: ds, publish: close, discard: close };
+}
+
+/** What openNewTarget would refuse, found without creating or changing anything (a dry run). */
+export async function checkNewTarget(location: string): Promise<void> {
+  await (await existingTarget(location))?.discard();
+}
+
+
+/** The server of a PostgreSQL URL, without its password (what a registration keeps). */
+function serverOf(url: string): string {
+  const u = new URL(url);
+  u.password = "";
+  u.pathname = "/postgres";
+  return u.toString();
+}
+
+async function newSqlite(options: { database: string }, store: string | undefined): Promise<Target> {
   const file = path.resolve(options.database);
   const temp = `${file}.restoring`;
+  requireSqliteFile(file);
   // Left by a restore that was killed: never published, so nothing of it is in use.
   await removeSqlite(temp);
-  if (existsSync(file)) {
-    const ds = await open({ type: "sqlite", database: file, busyTimeout: 5000 });
-    try {
-      await requireEmpty(ds, file, NOT_EMPTY_HINT);
-    } catch (error) {
-      await ds.destroy();
-      throw error;
-    }
-    return { engine: "sqlite", mode: "existing", display: file, location: file, dataSource: ds, publish: async () => ds.destroy(), discard: async () => { if (ds.isInitialized) await ds.destroy(); } };
-  }
+  const existing = await existingTarget(file);
+  if (existing) return existing;
   await fs.mkdir(path.dirname(file), { recursive: true });
-  // better-sqlite3: the load and replay run as synchronous prepared statements on its connection (sqliteFastWriter.ts).
-  const ds = await open({ type: "better-sqlite3", database: temp });
+  const registration = await register(store, { kind: "sqlite-file", path: temp });
+  // Created empty with O_EXCL before SQLite opens it, which would follow a symlink planted under the name since the removal above.
+  await (await fs.open(temp, "wx")).close();
+  // better-sqlite3: the load and replay run as synchronous prepared statements on its connection (betterSqliteWriter.ts).
+  const ds = await openBare({ type: "better-sqlite3", database: temp }).catch(async (error) => { await registration.release(); throw error; });
   // The file has no name yet: a crash loses nothing, so skip the syncs and sync once before the rename.
   await ds.query("PRAGMA synchronous = OFF");
   return {
@@ -144,10 +138,13 @@ async function newSqlite(options: { database: string }): Promise<Target> {
       try { await fh.sync(); } finally { await fh.close(); }
       if (existsSync(file)) throw new BackupError("TARGET_NOT_EMPTY", `${file} appeared while the restore ran`, "restore again into another path");
       await fs.rename(temp, file);
+      await fsyncDir(path.dirname(file)); // the new name survives a power cut only once its directory is synced
+      await registration.release();
     },
     async discard() {
       if (ds.isInitialized) await ds.destroy();
       await removeSqlite(temp);
+      await registration.release();
     },
   };
 }
@@ -156,68 +153,50 @@ async function removeSqlite(file: string): Promise<void> {
   for (const suffix of ["", "-journal", "-wal", "-shm"]) await fs.rm(file + suffix, { force: true });
 }
 
-async function newPostgres(url: string): Promise<Target> {
+/** Creates a database that carries its registration's tag as its comment, so a sweep drops only this one. */
+export async function createRegistered(url: string, name: string, store: string | undefined, dropFirst: boolean): Promise<Registration> {
+  const registration = await register(store, { kind: "postgres-database", server: serverOf(url), database: name });
+  try {
+    await withAdmin(url, async (c) => {
+      // Left by a restore that was killed before it renamed its database.
+      if (dropFirst) await c.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${q(name)}`);
+      await c.query(`COMMENT ON DATABASE ${q(name)} IS '${databaseComment(registration.tag)}'`);
+    });
+  } catch (error) {
+    await registration.release();
+    throw error;
+  }
+  return registration;
+}
+
+async function newPostgres(url: string, store: string | undefined): Promise<Target> {
   const name = databaseName(url);
   const display = redactUrl(url);
-  if (await databaseExists(url, name)) {
-    const ds = await open({ type: "postgres", url });
-    try {
-      await requireEmpty(ds, display, NOT_EMPTY_HINT);
-    } catch (error) {
-      await ds.destroy();
-      throw error;
-    }
-    return { engine: "postgres", mode: "existing", display, location: url, dataSource: ds, publish: async () => ds.destroy(), discard: async () => { if (ds.isInitialized) await ds.destroy(); } };
-  }
+  const existing = await existingTarget(url);
+  if (existing) return existing;
   const temp = name.slice(0, PG_NAME_MAX - RESTORING.length) + RESTORING;
-  await withAdmin(url, async (c) => {
-    // Left by a restore that was killed before it renamed its database.
-    await c.query(`DROP DATABASE IF EXISTS ${q(temp)} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${q(temp)}`);
-  });
-  const ds = await open({ type: "postgres", url: withDatabase(url, temp) });
+  const registration = await createRegistered(url, temp, store, true);
+  const drop = async () => {
+    await withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${q(temp)} WITH (FORCE)`));
+    await registration.release();
+  };
+  const ds = await openBare({ type: "postgres", url: withDatabase(url, temp) }).catch(async (error) => { await drop().catch(() => undefined); throw error; });
   return {
     engine: "postgres", mode: "new", display, location: url, dataSource: ds,
     async publish() {
       await ds.destroy();
-      await withAdmin(url, (c) => c.query(`ALTER DATABASE ${q(temp)} RENAME TO ${q(name)}`));
+      await withAdmin(url, async (c) => {
+        await c.query(`ALTER DATABASE ${q(temp)} RENAME TO ${q(name)}`);
+        await c.query(`COMMENT ON DATABASE ${q(name)} IS NULL`);
+      });
+      await registration.release();
     },
     async discard() {
       if (ds.isInitialized) await ds.destroy();
-      await withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${q(temp)} WITH (FORCE)`));
+      await drop();
     },
   };
-}
-
-/**
- * A throwaway database of `engine` for a dry run or verify, removed by
- * discard() (publish() removes it too: nothing of it is kept). PostgreSQL
- * needs a server: `serverUrl` (any database on it).
- */
-export async function openScratch(engine: Engine, serverUrl?: string): Promise<Target> {
-  if (engine === "sqlite") {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "stocktake-restore-"));
-    const file = path.join(dir, "scratch.db");
-    const ds = await open({ type: "sqlite", database: file });
-    await ds.query("PRAGMA synchronous = OFF");
-    const remove = async () => {
-      if (ds.isInitialized) await ds.destroy();
-      await fs.rm(dir, { recursive: true, force: true });
-    };
-    return { engine, mode: "scratch", display: file, location: file, dataSource: ds, publish: remove, discard: remove };
-  }
-  if (serverUrl === undefined) {
-    throw new BackupError("BAD_USAGE", "a scratch PostgreSQL database needs a server", "pass --db or --target with a postgres:// URL");
-  }
-  const name = `stk_scratch_${randomBytes(6).toString("hex")}`;
-  await withAdmin(serverUrl, (c) => c.query(`CREATE DATABASE ${q(name)}`));
-  const url = withDatabase(serverUrl, name);
-  const ds = await open({ type: "postgres", url });
-  const remove = async () => {
-    if (ds.isInitialized) await ds.destroy();
-    await withAdmin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`));
-  };
-  return { engine, mode: "scratch", display: redactUrl(url), location: url, dataSource: ds, publish: remove, discard: remove };
 }
 
 /**
@@ -228,11 +207,13 @@ export async function openScratch(engine: Engine, serverUrl?: string): Promise<T
 export async function openInPlace(source: string | DataSource): Promise<Target> {
   const options = typeof source === "string" ? dataSourceOptionsFromUrl(source) : source.options;
   const engine: Engine = options.type === "postgres" ? "postgres" : "sqlite";
-  const location = typeof source === "string" ? source : locationOf(source);
+  // A SQLite URL (file:./x.db?…) is reached by its file.
+  const location = typeof source !== "string" ? locationOf(source) : engine === "sqlite" ? String((options as { database: string }).database) : source;
   if (engine === "sqlite" && (location === ":memory:" || !existsSync(location))) {
     throw new BackupError("NOT_FOUND", `SQLite database ${location} does not exist`, "check --db or DATABASE_URL");
   }
-  const ds = await open(engine === "sqlite" ? { type: options.type, database: location, busyTimeout: 5000 } as DataSourceOptions : options);
+  if (engine === "sqlite") requireSqliteFile(location);
+  const ds = await openBare(engine === "sqlite" ? { type: options.type, database: location, busyTimeout: 5000 } as DataSourceOptions : options);
   const close = async () => { if (ds.isInitialized) await ds.destroy(); };
   return { engine, mode: "in-place", display: engine === "postgres" ? redactUrl(location) : location, location, dataSource: ds, publish: close, discard: close };
 }

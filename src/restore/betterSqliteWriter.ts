@@ -13,9 +13,12 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { QueryRunner } from "typeorm";
 import { BackupError } from "../errors";
-import type { ColumnValue, Row, RowChange, TableSchema } from "../journal/types";
+import type { RowChange } from "../journal/types";
+import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { valuesOf } from "./rowWriter";
-import { describeRow, quoteIdent as q, schemaMismatch } from "./sql";
+import type { RowSink } from "./rowSink";
+import { describeRow, schemaMismatch } from "./messages";
+import { quoteIdent as q } from "../db/sql";
 
 /** The runner's better-sqlite3 Database, when the target was opened with that driver; else null. */
 export function betterSqliteOf(runner: QueryRunner): Database | null {
@@ -46,7 +49,7 @@ function same(a: ColumnValue | undefined, b: ColumnValue | undefined): boolean {
   return Object.is(a, b);
 }
 
-export class SqliteFastWriter {
+export class BetterSqliteWriter implements RowSink {
   private readonly statements = new Map<string, Statements>();
 
   constructor(private readonly db: Database) {}
@@ -68,12 +71,17 @@ export class SqliteFastWriter {
   }
 
   /** A snapshot row; errors are the driver's, as insertRows lets them through. */
-  insert(table: TableSchema, row: Row): void {
-    this.prepared(table).insert.run(valuesOf(table, row).map(bindable));
+  async insert(table: TableSchema, rows: Row[]): Promise<void> {
+    const insert = this.prepared(table).insert;
+    for (const row of rows) insert.run(valuesOf(table, row).map(bindable));
+  }
+
+  async flush(): Promise<void> {
+    // Nothing is held back: every change is written when it is applied.
   }
 
   /** One replayed change, failing as ReplayWriter does (the message names the seq). */
-  apply(table: TableSchema, change: RowChange, seq: number): void {
+  async apply(table: TableSchema, change: RowChange, seq: number): Promise<void> {
     const s = this.prepared(table);
     // Built only on failure: describing every key costs as much as writing it.
     const where = () => `seq ${seq}: ${change.op} of "${table.name}" key ${describeRow(change.key)}`;

@@ -4,8 +4,11 @@
  * code as the CLI (connect, snapshot, manifest).
  */
 import { DataSource } from "typeorm";
-import { existingStore, openChangelogForCli, openDatabase } from "../cli/connect";
+import { existingStore } from "../store";
+import { openBackupSource } from "../backupSource";
+import { openDatabase } from "../db/connect";
 import { BackupError, ErrorCode } from "../errors";
+import { asBackupError } from "../systemErrors";
 import { restore, type RestoreResult } from "../restore";
 import { listSnapshots, ManifestEntry } from "../snapshot";
 
@@ -44,7 +47,9 @@ export interface RestoreBackupOptions {
 
 export type RestoreBackupResult = RestoreResult | BackupFailure;
 
-function failure(error: unknown): BackupFailure {
+function failure(thrown: unknown): BackupFailure {
+  // A full disk or an unreachable server gets its code too, as on the command line.
+  const error = asBackupError(thrown) ?? thrown;
   if (error instanceof BackupError) return { success: false, error: error.hint ? `${error.message} (${error.hint})` : error.message, code: error.code };
   return { success: false, error: error instanceof Error ? error.message : String(error) };
 }
@@ -55,7 +60,7 @@ export class BackupRestoreManager {
   /** A manual snapshot, named `name` or backup-<time>. */
   async createBackup(name?: string): Promise<CreateBackupResult> {
     try {
-      const changelog = await openChangelogForCli(this.options);
+      const changelog = await openBackupSource(this.options);
       try {
         const t = await changelog.snapshot({ name });
         return { success: true, file: t.file, path: t.path, seq: t.seq, rows: t.rows, bytes: t.bytes };

@@ -9,8 +9,9 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { QueryRunner } from "typeorm";
-import type { ColumnValue, Row, TableSchema } from "../journal/types";
-import { Engine, Params } from "./sql";
+import { type ColumnValue, keyOf, type Row, type TableSchema } from "../db/types";
+import { Params } from "../db/sql";
+import { Engine } from "../db/types";
 
 export interface DriftSample {
   /** missing: in the journal, not in the live database; extra: the other way; different: same key, other values. */
@@ -32,12 +33,6 @@ export interface TableDrift {
 }
 
 const SAMPLES = 5;
-
-function keyOf(row: Row, table: TableSchema): Row {
-  const key: Row = {};
-  for (const c of table.primaryKey) key[c] = row[c];
-  return key;
-}
 
 /** Orders two keys as the database does: -1, 0 or 1. */
 type KeyOrder = (a: Row, b: Row) => Promise<number>;

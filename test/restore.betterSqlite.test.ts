@@ -1,6 +1,6 @@
 /**
  * A restore into a new SQLite file loads and replays with better-sqlite3
- * statements (src/restore/sqliteFastWriter.ts); into an existing empty file
+ * statements (src/restore/betterSqliteWriter.ts); into an existing empty file
  * it still goes through TypeORM's sqlite driver (rowWriter, ReplayWriter).
  * Both must give exactly the live database's rows, every awkward value
  * included, after a journal holding every op: inserts, updates (bulk ones,
@@ -14,10 +14,10 @@ import * as path from "node:path";
 import { attachChangelog, Changelog } from "../src";
 import { restore } from "../src/restore";
 import { tempDir } from "./support/databases";
-import { fillShop, ids, openShop, OrderSpec, orderSpec, ShopDb, updateOrder, writeLine, writeOrder } from "./restore.fixtures.test";
-import { dumpDatabase, dumpUrl, openUrl } from "./restore.support.test";
+import { fillShop, ids, openShop, OrderSpec, orderSpec, ShopDb, updateOrder, writeLine, writeOrder } from "./support/shop";
+import { dumpDatabase, dumpUrl, openUrl } from "./support/restoreSupport";
 import type { DataSource } from "typeorm";
-import type { DatabaseSchema } from "../src/journal/types";
+import type { DatabaseSchema } from "../src/db/types";
 
 /** The storage class of every value, which the canonical dump does not show (2.0 REAL and 2 INTEGER both read as 2). */
 async function storageClasses(ds: DataSource, schema: DatabaseSchema): Promise<Record<string, unknown[]>> {

@@ -9,20 +9,26 @@
  * the plugin's bookkeeping tables, which the capture dialect makes sure of.
  */
 import type { DataSource } from "typeorm";
-import { resolveStoreDir } from "../attach";
+import { resolveStoreDir } from "../store";
 import { createDialect } from "../capture/createDialect";
+import { readDatabaseIdentity } from "../capture/identityTable";
+import { readStoreIdentity } from "../storeIdentity";
 import type { CaptureDialect } from "../capture/dialect";
 import { BackupError } from "../errors";
-import type { DatabaseSchema, Frame } from "../journal/types";
-import { readSchemaOn, schemaDifferences } from "../schema";
+import type { Frame } from "../journal/types";
+import type { DatabaseSchema, TableSchema } from "../db/types";
+import { readSchema } from "../db/catalog";
+import { schemaDifferences } from "../schema";
 import { listSnapshots, readInfo } from "../snapshot";
-import { journalEnd } from "./coverage";
+import { journalEnd } from "../journal/coverage";
 import { compareTable, keyOrder, type TableDrift } from "./drift";
-import { restore } from "./execute";
-import { loadWithForeignKeysOff } from "./foreignKeys";
-import { planRestore } from "./plan";
-import { applyFrame } from "./rowWriter";
-import { openInPlace, openScratch, type Target } from "./target";
+import { restore } from "../restore/execute";
+import { loadWithForeignKeysOff } from "../restore/foreignKeys";
+import { planRestore } from "../restore/plan";
+import { applyFrame } from "../restore/rowWriter";
+import { openInPlace, type Target } from "../restore/target";
+import { createReader } from "../reader";
+import { openScratch } from "../restore/scratchTarget";
 
 export interface VerifyOptions {
   store?: string;
@@ -58,19 +64,31 @@ export async function verifyJournal(options: VerifyOptions): Promise<VerifyResul
   let scratch: Target | null = null;
   const dialects: CaptureDialect[] = [];
   try {
+    const database = await readDatabaseIdentity(live.dataSource, live.engine);
+    if (database === null) {
+      throw new BackupError("NOT_FOUND", `the changelog was never attached to ${live.display}: no journal describes it`,
+        "attach the app (attachChangelog) or take a snapshot with `backup --install`, then verify");
+    }
+    const storeDb = (await readStoreIdentity(store))?.databaseId;
+    if (storeDb && storeDb !== database.databaseId) {
+      throw new BackupError("STORE_MISMATCH", `${live.display} is database ${database.databaseId.slice(0, 8)}, but store ${store} holds database ${storeDb.slice(0, 8)}`,
+        "verify a database against its own store (--dir, --db)");
+    }
     const dialect = await createDialect(live.dataSource);
     dialects.push(dialect);
-    const liveSchema = await dialect.readSchema(names);
+    const liveReader = createReader(live.dataSource);
+    const liveSchema = await liveReader.readSchema(names);
     const differences = schemaDifferences(schema, liveSchema, { backup: "the snapshot", target: live.display });
     if (differences.length > 0) {
       throw new BackupError("SCHEMA_MISMATCH", `the schema of ${live.display} differs from the newest snapshot's: ${differences.join("; ")}`,
         "take a new snapshot after a migration (backup), then verify");
     }
-    await dialect.prepare(liveSchema);
-    scratch = await openScratch(live.engine, live.engine === "postgres" ? live.location : undefined);
+    // The outbox's layouts, to read what the app committed and has not shipped yet.
+    await dialect.preparePluginTables(liveSchema);
+    scratch = await openScratch(live.engine, live.engine === "postgres" ? live.location : undefined, store);
     const target = scratch;
-    return await dialect.readConsistent(async (reader) => {
-      const seq = reader.seq;
+    return await liveReader.readConsistent(async (liveView) => {
+      const seq = liveView.seq;
       const journalTo = await journalReaching(store, seq, options.waitMs ?? 2000);
       // From the newest snapshot at or before seq: to the journal's end, then from the outbox.
       const bases = (await listSnapshots(store)).snapshots.filter((x) => x.seq <= seq).map((x) => x.seq);
@@ -79,27 +97,23 @@ export async function verifyJournal(options: VerifyOptions): Promise<VerifyResul
         store, toSeq: Math.max(journalTo, ...bases), target: target.location,
         onProgress: (p) => options.onProgress?.({ phase: "replay", done: p.rows + p.frames, total: p.totalRows + p.totalFrames }),
       });
-      const pending = restored.seqReached < seq ? await outboxFrames(dialect, restored.seqReached, seq) : [];
-      if (pending.length > 0) await applyPending(target, pending);
+      const pending = restored.seqReached < seq ? await applyOutbox(dialect, target, restored.seqReached, seq) : 0;
 
-      const scratchDialect = await createDialect(target.dataSource);
-      dialects.push(scratchDialect);
-      await scratchDialect.prepare(liveSchema);
       const runner = target.dataSource.createQueryRunner();
       try {
         const tables: TableDrift[] = [];
-        await scratchDialect.readConsistent(async (replayed) => {
+        await createReader(target.dataSource).readConsistent(async (replayed) => {
           for (const [i, table] of liveSchema.tables.entries()) {
             options.onProgress?.({ phase: "compare", table: table.name, done: i, total: liveSchema.tables.length });
-            tables.push(await compareTable(table, reader.batches(table.name, 1000), replayed.batches(table.name, 1000), keyOrder(runner, live.engine, table)));
+            tables.push(await compareTable(table, liveView.batches(table.name, 1000), replayed.batches(table.name, 1000), keyOrder(runner, live.engine, table)));
           }
         }, liveSchema);
         return {
           ok: tables.every((t) => t.missing + t.extra + t.different === 0),
           seq,
           snapshot: restored.snapshot.file,
-          framesReplayed: restored.framesReplayed + pending.length,
-          fromOutbox: pending.length,
+          framesReplayed: restored.framesReplayed + pending,
+          fromOutbox: pending,
           tables,
           ms: performance.now() - started,
         };
@@ -124,26 +138,37 @@ async function journalReaching(store: string, seq: number, waitMs: number): Prom
   }
 }
 
-/** Committed frames after `afterSeq` up to `toSeq`, still in the database's outbox; read, not shipped. */
-async function outboxFrames(dialect: CaptureDialect, afterSeq: number, toSeq: number): Promise<Frame[]> {
-  const frames = (await dialect.readCommitted(afterSeq, toSeq - afterSeq)).filter((f) => f.seq <= toSeq);
-  if (frames.length !== toSeq - afterSeq || frames.some((f, i) => f.seq !== afterSeq + 1 + i)) {
-    throw new BackupError("JOURNAL_GAP", `seqs ${afterSeq + 1}..${toSeq} are neither in the journal nor in the database's outbox`,
-      "the app may have shipped them meanwhile: run verify again");
-  }
-  return frames;
-}
-
-async function applyPending(target: Target, frames: Frame[]): Promise<void> {
+/**
+ * Applies the committed transactions after `afterSeq` up to `toSeq` that are
+ * still in the database's outbox (read, not shipped), streamed frame by
+ * frame; returns how many transactions. A seq missing from the outbox is a
+ * gap: the app may have shipped and pruned it meanwhile.
+ */
+async function applyOutbox(dialect: CaptureDialect, target: Target, afterSeq: number, toSeq: number): Promise<number> {
   const runner = target.dataSource.createQueryRunner();
+  let expected = afterSeq + 1;
   try {
     await loadWithForeignKeysOff(runner, target.engine, async () => {
-      const tables = (await readSchemaOn(runner, target.engine, frameTables(frames))).tables;
-      for (const frame of frames) await applyFrame(runner, target.engine, tables, frame);
+      const tables = new Map<string, TableSchema>();
+      const limits = { transactions: toSeq - afterSeq, changesPerFrame: 2000 };
+      for await (const frame of dialect.committedFrames(afterSeq, limits)) {
+        if (frame.seq > toSeq) break;
+        if (frame.seq !== expected) break;
+        for (const name of frameTables([frame])) {
+          if (!tables.has(name)) for (const t of (await readSchema(runner, target.engine, [name])).tables) tables.set(t.name, t);
+        }
+        await applyFrame(runner, target.engine, [...tables.values()], frame);
+        if (!frame.more) expected++;
+      }
+      if (expected !== toSeq + 1) {
+        throw new BackupError("JOURNAL_GAP", `seqs ${expected}..${toSeq} are neither in the journal nor in the database's outbox`,
+          "the app may have shipped them meanwhile: run verify again");
+      }
     }, { allowViolations: true });
   } finally {
     await runner.release();
   }
+  return toSeq - afterSeq;
 }
 
 function frameTables(frames: Frame[]): string[] {
