@@ -1,0 +1,9 @@
+import type { Row } from "../../db/types";
+import { jsonText } from "../../db/jsonText";
+import { keyOfRow } from "../rowRule";
+import type { RuleTable } from "../ruleSchema";
+
+/** A row named by its primary key, values exactly as `log --json` prints them: {"id":5}. */
+export function describeRowKey(row: Row, table: RuleTable): string {
+  return jsonText(keyOfRow(row, table));
+}

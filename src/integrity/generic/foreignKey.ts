@@ -1,0 +1,125 @@
+/**
+ * Orphans: a row whose foreign key names a parent row that does not exist
+ * (MATCH SIMPLE, as both engines check by default: a key with a NULL column
+ * references nothing). A database that enforces its keys has none, but one
+ * whose checks were off (PRAGMA foreign_keys = OFF, session_replication_role,
+ * a bulk import), a snapshot of it, or a journal replayed over another state
+ * may. The spill holds, per foreign key, how many parent rows hold each
+ * referenced value, and which value each child row references (indexed, so
+ * a parent's delete finds its children).
+ */
+import type { Row } from "../../db/types";
+import { keyOfRow } from "../rowRule";
+import type { RuleContext } from "../rule";
+import type { RuleForeignKey, RuleTable } from "../ruleSchema";
+import type { Spill } from "../spill";
+import { type Decision, type StatefulRun, statefulRule, Touched } from "../stateful";
+import { keyText, type RowEvent, valueText } from "../types";
+
+export const FOREIGN_KEY_RULE = "foreign-key";
+
+/** The referenced values of a row as text, or null when one of them is NULL. */
+function refText(row: Row, columns: string[]): string | null {
+  const values = columns.map((c) => valueText(row[c]));
+  return values.includes(null) ? null : JSON.stringify(values);
+}
+
+class ForeignKeyState {
+  readonly parents: string;
+  readonly children: string;
+  readonly touched: Touched;
+
+  constructor(private readonly spill: Spill, readonly child: RuleTable, readonly fk: RuleForeignKey) {
+    this.parents = spill.name("fk_parent");
+    this.children = spill.name("fk_child");
+    spill.exec(`CREATE TABLE ${this.parents} (v TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
+    spill.exec(`CREATE TABLE ${this.children} (k TEXT PRIMARY KEY, v TEXT)`);
+    spill.exec(`CREATE INDEX ${this.children}_v ON ${this.children} (v)`);
+    this.touched = new Touched(spill, "fk");
+  }
+
+  parent(row: Row, delta: 1 | -1, bulk: boolean): void {
+    const v = refText(row, this.fk.refColumns);
+    if (v === null) return;
+    const s = this.spill;
+    s.sql(`INSERT INTO ${this.parents} (v, n) VALUES (?, ?) ON CONFLICT (v) DO UPDATE SET n = n + excluded.n`).run(v, delta);
+    if (!bulk) this.touched.addWhere(this.children, "k", "v", v);
+  }
+
+  childRow(row: Row, present: boolean, bulk: boolean): void {
+    const k = keyText(keyOfRow(row, this.child));
+    if (present) this.spill.sql(`INSERT OR REPLACE INTO ${this.children} (k, v) VALUES (?, ?)`).run(k, refText(row, this.fk.columns));
+    else this.spill.sql(`DELETE FROM ${this.children} WHERE k = ?`).run(k);
+    if (!bulk) this.touched.add(k);
+  }
+
+  message(k: string, v: string): string {
+    const values = JSON.parse(v) as unknown[];
+    const ref = Object.fromEntries(this.fk.refColumns.map((c, i) => [c, values[i]]));
+    return `"${this.child.name}" ${describeKey(k)} references "${this.fk.table}" ${JSON.stringify(ref)} ` +
+      `(${this.fk.columns.join(", ")}), which does not exist`;
+  }
+
+  decide(k: string): Decision {
+    const row = this.spill.sql(`SELECT c.v AS v, p.n AS n FROM ${this.children} c LEFT JOIN ${this.parents} p ON p.v = c.v WHERE c.k = ?`)
+      .get(k) as { v: string | null; n: number | null } | undefined;
+    const orphan = row !== undefined && row.v !== null && !(row.n !== null && row.n > 0);
+    return { subject: k, table: this.child.name, message: orphan ? this.message(k, row!.v!) : null };
+  }
+
+  *orphans(): Iterable<Decision> {
+    const rows = this.spill.sql(`SELECT c.k AS k, c.v AS v FROM ${this.children} c LEFT JOIN ${this.parents} p ON p.v = c.v
+      WHERE c.v IS NOT NULL AND (p.n IS NULL OR p.n <= 0) ORDER BY c.k`).all() as { k: string; v: string }[];
+    for (const r of rows) yield { subject: r.k, table: this.child.name, message: this.message(r.k, r.v) };
+  }
+}
+
+/** A key as a message shows it: {"id":5}. */
+export function describeKey(k: string): string {
+  return JSON.stringify(Object.fromEntries(JSON.parse(k) as [string, unknown][]));
+}
+
+/** One rule per foreign key, so that two keys of one row are two findings. */
+export function foreignKeyRules(ctx: RuleContext): { fk: RuleForeignKey; child: RuleTable }[] {
+  return ctx.schema.tables.flatMap((child) => child.foreignKeys
+    .filter((fk) => ctx.schema.tables.some((t) => t.name === fk.table))
+    .map((fk) => ({ fk, child })));
+}
+
+export const foreignKeyRule = statefulRule({
+  name: FOREIGN_KEY_RULE,
+  severity: "error",
+  description: "every foreign key names a row that exists (no orphans)",
+  start(ctx): StatefulRun | null {
+    const states = foreignKeyRules(ctx).map(({ fk, child }) => new ForeignKeyState(ctx.spill, child, fk));
+    if (states.length === 0) return null;
+    const byTable = new Map<string, { asChild: ForeignKeyState[]; asParent: ForeignKeyState[] }>();
+    const entry = (t: string) => { let e = byTable.get(t); if (!e) { e = { asChild: [], asParent: [] }; byTable.set(t, e); } return e; };
+    for (const s of states) { entry(s.child.name).asChild.push(s); entry(s.fk.table).asParent.push(s); }
+    return {
+      onRow(e: RowEvent, bulk: boolean) {
+        const roles = byTable.get(e.table);
+        if (!roles) return;
+        for (const s of roles.asParent) {
+          if (e.before) s.parent(e.before, -1, bulk);
+          if (e.after) s.parent(e.after, 1, bulk);
+        }
+        for (const s of roles.asChild) {
+          if (e.before) s.childRow(e.before, false, bulk);
+          if (e.after) s.childRow(e.after, true, bulk);
+        }
+      },
+      *touched() {
+        for (const s of states) for (const k of s.touched.drain()) yield withColumns(s.decide(k), s);
+      },
+      *all() {
+        for (const s of states) for (const d of s.orphans()) yield withColumns(d, s);
+      },
+    };
+  },
+});
+
+/** Two foreign keys of one row are two subjects: the columns are part of the subject's identity. */
+function withColumns(d: Decision, s: ForeignKeyState): Decision {
+  return { ...d, columns: s.fk.columns };
+}

@@ -1,0 +1,34 @@
+/**
+ * A rule is a value: a name, a severity, and an rxjs operator from the row
+ * events of a scan or a replay to findings (DESIGN.md, "Integrity rules").
+ * The operator is made once per run, given the run's context: the schema of
+ * what is checked, where to keep state (a spill database, never a Map of
+ * every row), and whether the events are a scan (one state, one commit at
+ * the end) or a replay (a commit per transaction, and verdicts that say when
+ * a finding stopped holding).
+ */
+import type { OperatorFunction } from "rxjs";
+import type { RuleSchema } from "./ruleSchema";
+import type { Spill } from "./spill";
+import type { IntegrityEvent, Severity, Verdict } from "./types";
+
+export interface RuleContext {
+  schema: RuleSchema;
+  spill: Spill;
+  /** "scan": rows of one state (a live database, a snapshot); "replay": a snapshot then the journal's transactions. */
+  mode: "scan" | "replay";
+}
+
+export interface Rule {
+  /** Stable, kebab-case: reports count by it, and audits follow a finding by it. */
+  name: string;
+  severity: Severity;
+  /** One line for `--help` and reports: what the rule holds to. */
+  description: string;
+  /**
+   * The rule over one run's events. It must emit each finding once when it
+   * begins to hold; in a replay, a verdict with `resolved: true` when it ends.
+   * Rules that are not about a table of the schema emit nothing.
+   */
+  operator(context: RuleContext): OperatorFunction<IntegrityEvent, Verdict>;
+}

@@ -1,0 +1,60 @@
+/**
+ * The rules over one state of a live database: one consistent read (the
+ * same read a snapshot takes), each row an insert event at the read's seq,
+ * and a commit at the end. Writes nothing to the database (I8).
+ */
+import type { DataSource } from "typeorm";
+import { listUserTables } from "../db/catalog";
+import { engineOf } from "../db/connect";
+import { createReader } from "../reader";
+import { captureDdl } from "../schema/captureDdl";
+import { FindingCollector } from "./collector";
+import { entityConstraints } from "./entityConstraints";
+import type { Rule } from "./rule";
+import { ruleSchemaOf, type RuleSchema } from "./ruleSchema";
+import { RuleRun } from "./run";
+import { type ValidationResult, validationResult } from "./result";
+
+export interface ScanOptions {
+  rules: readonly Rule[];
+  /** The tables to check; default every table of the app (entity tables, else every user table). */
+  tables?: string[];
+  /** Rows per page of the read. */
+  pageSize?: number;
+  onProgress?: (progress: { table: string; rows: number }) => void;
+}
+
+/** The tables a DataSource's app has: its entities' when it has entity classes, else every user table. */
+export async function appTables(ds: DataSource): Promise<string[]> {
+  const entities = ds.entityMetadatas.filter((m) => m.tableType !== "view").map((m) => m.tableName);
+  return entities.length > 0 ? [...new Set(entities)].filter((t) => !t.startsWith("_changelog_")).sort() : listUserTables(ds);
+}
+
+export async function scanDatabase(ds: DataSource, options: ScanOptions): Promise<ValidationResult> {
+  const started = performance.now();
+  const checkedAt = Date.now();
+  const tables = options.tables ?? await appTables(ds);
+  const reader = createReader(ds);
+  const schema = await reader.readSchema(tables);
+  const ddl = await captureDdl(ds, tables);
+  const ruleSchema: RuleSchema = entityConstraints(ruleSchemaOf(schema, ddl), ds);
+  const collector = new FindingCollector();
+  let rows = 0;
+  const { seq } = await reader.readConsistent(async (view) => {
+    const run = new RuleRun(options.rules, ruleSchema, "scan", collector.add);
+    try {
+      for (const table of tables) {
+        for await (const batch of view.batches(table, options.pageSize ?? 2000)) {
+          for (const row of batch) run.row({ table, op: "insert", seq: view.seq, at: checkedAt, before: null, after: row });
+          rows += batch.length;
+          options.onProgress?.({ table, rows });
+        }
+      }
+      run.commit(view.seq, checkedAt);
+    } finally {
+      run.close();
+    }
+    return { seq: view.seq };
+  }, schema);
+  return validationResult(collector, { engine: engineOf(ds), seq, at: checkedAt, tables: tables.length, rows, rules: options.rules, ms: performance.now() - started });
+}

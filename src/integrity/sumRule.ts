@@ -1,0 +1,118 @@
+/**
+ * A stored total that must equal the sum of its lines (an order's total and
+ * its lines' totals). Values are exact: each becomes an integer count of
+ * units by the caller's parser (the app knows its scale; money is never a
+ * float), and SQLite sums those integers exactly. The spill holds every
+ * line's parent and units (indexed by parent) and every parent's stored
+ * units; a commit recomputes the parents the transaction touched.
+ */
+import type { Row } from "../db/types";
+import { keyOfRow } from "./rowRule";
+import type { Rule } from "./rule";
+import { ruleTable, type RuleTable } from "./ruleSchema";
+import type { Spill } from "./spill";
+import { type Decision, statefulRule, Touched } from "./stateful";
+import { keyText, valueText, type Severity } from "./types";
+
+export interface SumSpec {
+  name: string;
+  severity: Severity;
+  description: string;
+  parent: { table: string; total: string };
+  lines: { table: string; parentColumn: string; value: string };
+  /** A value as a whole number of units (cents), exactly; null when it is not a number (column-type reports that). */
+  units(value: Row[string]): bigint | null;
+  /** Units back as the decimal text a message shows. */
+  format(units: bigint): string;
+}
+
+class SumState {
+  private readonly parents: string;
+  private readonly lines: string;
+  readonly touched: Touched;
+
+  constructor(private readonly spill: Spill, readonly parent: RuleTable, readonly lineTable: RuleTable, private readonly spec: SumSpec) {
+    if (parent.primaryKey.length !== 1) throw new Error(`sum rule ${spec.name}: "${parent.name}" needs a one-column key`);
+    this.parents = spill.name("sum_parent");
+    this.lines = spill.name("sum_line");
+    spill.exec(`CREATE TABLE ${this.parents} (p TEXT PRIMARY KEY, units INTEGER)`);
+    spill.exec(`CREATE TABLE ${this.lines} (k TEXT PRIMARY KEY, p TEXT, units INTEGER)`);
+    spill.exec(`CREATE INDEX ${this.lines}_p ON ${this.lines} (p)`);
+    this.touched = new Touched(spill, "sum");
+  }
+
+  /** The parent's subject from its own key value (what a line's foreign key holds). */
+  private subject(value: Row[string]): string | null {
+    if (value === null || value === undefined) return null;
+    return keyText({ [this.parent.primaryKey[0]]: valueText(value) });
+  }
+
+  parentRow(row: Row, present: boolean, bulk: boolean): void {
+    const p = this.subject(row[this.parent.primaryKey[0]]);
+    if (p === null) return;
+    if (present) this.spill.sql(`INSERT OR REPLACE INTO ${this.parents} (p, units) VALUES (?, ?)`).run(p, this.spec.units(row[this.spec.parent.total]));
+    else this.spill.sql(`DELETE FROM ${this.parents} WHERE p = ?`).run(p);
+    if (!bulk) this.touched.add(p);
+  }
+
+  lineRow(row: Row, present: boolean, bulk: boolean): void {
+    const k = keyText(keyOfRow(row, this.lineTable));
+    if (!bulk) {
+      const old = this.spill.sql(`SELECT p FROM ${this.lines} WHERE k = ?`).get(k) as { p: string | null } | undefined;
+      if (old) this.touched.add(old.p);
+    }
+    const p = this.subject(row[this.spec.lines.parentColumn]);
+    if (present) this.spill.sql(`INSERT OR REPLACE INTO ${this.lines} (k, p, units) VALUES (?, ?, ?)`).run(k, p, this.spec.units(row[this.spec.lines.value]) ?? 0n);
+    else this.spill.sql(`DELETE FROM ${this.lines} WHERE k = ?`).run(k);
+    if (!bulk) this.touched.add(p);
+  }
+
+  decide(p: string): Decision {
+    const parent = this.spill.sql(`SELECT units FROM ${this.parents} WHERE p = ?`).safeIntegers(true).get(p) as { units: bigint | null } | undefined;
+    if (!parent || parent.units === null) return { subject: p, table: this.parent.name, message: null };
+    const sum = (this.spill.sql(`SELECT coalesce(sum(units), 0) AS s FROM ${this.lines} WHERE p = ?`).safeIntegers(true).get(p) as { s: bigint }).s;
+    return { subject: p, table: this.parent.name, message: sum === parent.units ? null : this.message(p, parent.units, sum) };
+  }
+
+  *wrong(): Iterable<Decision> {
+    const rows = this.spill.sql(`SELECT p.p AS p, p.units AS units, coalesce(s.total, 0) AS total FROM ${this.parents} p
+      LEFT JOIN (SELECT p, sum(units) AS total FROM ${this.lines} GROUP BY p) s ON s.p = p.p
+      WHERE p.units IS NOT NULL AND p.units <> coalesce(s.total, 0) ORDER BY p.p`).safeIntegers(true).all() as { p: string; units: bigint; total: bigint }[];
+    for (const r of rows) yield { subject: r.p, table: this.parent.name, message: this.message(r.p, r.units, r.total) };
+  }
+
+  private message(p: string, stored: bigint, sum: bigint): string {
+    const key = JSON.stringify(Object.fromEntries(JSON.parse(p) as [string, unknown][]));
+    const { parent, lines, format } = { ...this.spec, format: this.spec.format };
+    return `"${parent.table}" ${key}: ${parent.total} ${format(stored)} is not the sum of its "${lines.table}" ${lines.value} (${format(sum)})`;
+  }
+}
+
+export function sumRule(spec: SumSpec): Rule {
+  return statefulRule({
+    name: spec.name,
+    severity: spec.severity,
+    description: spec.description,
+    start(ctx) {
+      const parent = ruleTable(ctx.schema, spec.parent.table);
+      const lines = ruleTable(ctx.schema, spec.lines.table);
+      const has = (t: RuleTable | undefined, cols: string[]) => t !== undefined && cols.every((c) => t.columns.some((x) => x.name === c));
+      if (!has(parent, [spec.parent.total]) || !has(lines, [spec.lines.parentColumn, spec.lines.value])) return null;
+      const state = new SumState(ctx.spill, parent!, lines!, spec);
+      return {
+        onRow(e, bulk) {
+          if (e.table === parent!.name) {
+            if (e.before) state.parentRow(e.before, false, bulk);
+            if (e.after) state.parentRow(e.after, true, bulk);
+          }
+          if (e.table === lines!.name) {
+            if (e.before) state.lineRow(e.before, false, bulk);
+            if (e.after) state.lineRow(e.after, true, bulk);
+          }
+        },
+        *touched() { for (const p of state.touched.drain()) yield state.decide(p); },
+        *all() { yield* state.wrong(); },
+      };
+    },
+  });
+}
