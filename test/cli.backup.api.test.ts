@@ -3,7 +3,7 @@ import fs from "fs";
 import path from "path";
 import { attachChangelog, BackupRestoreManager } from "../src";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { createScratchDatabase, ScratchDatabase } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase, ScratchDatabase } from "./support/scratchDatabase";
 import { seedStocktake } from "../src/stocktake/workload";
 import { tempDir } from "./support/databases";
 

@@ -5,17 +5,16 @@ import path from "path";
 import { DataSource } from "typeorm";
 import { attachChangelog, Changelog } from "../src";
 import { readFrames } from "../src/journal/reader";
-import { DatabaseSchema } from "../src/journal/types";
+import { DatabaseSchema } from "../src/db/types";
 import { MANIFEST_FILE, SnapshotReader } from "../src/snapshot";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "./support/scratchDatabase";
 import { mutateStocktake, seedStocktake } from "../src/stocktake/workload";
-import { tempDir } from "./support/databases";
+import { tempDir, ENGINES } from "./support/databases";
 import { applyFrames, expectSameState, TableState } from "./support/replay";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CLI = path.join(__dirname, "..", "src", "cli", "main.js");
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
 interface Run { status: number | null; stdout: string; stderr: string }
 

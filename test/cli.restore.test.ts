@@ -1,14 +1,13 @@
+import { ENGINES } from "./support/databases";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { promises as fs } from "fs";
 import path from "path";
 import { BackupRestoreManager } from "../src";
-import { StocktakeEngine } from "../src/stocktake/scratchDatabase";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { dropTarget, dumpUrl, openApp, TestSnapshot } from "./restore.support.test";
+import { dropTarget, dumpUrl, openApp, TestSnapshot } from "./support/restoreSupport";
 
 const CLI = path.join(__dirname, "..", "src", "cli", "main.js");
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function cli(args: string[]) {
@@ -80,7 +79,7 @@ for (const engine of ENGINES) {
       try {
         const snapshot = await app.snapshot("only");
         const cases: [string[], RegExp, RegExp][] = [
-          [["--to", "yesterday-ish"], /is not an ISO 8601 instant/, /for example --to/],
+          [["--to", "yesterday-ish"], /--to "yesterday-ish" is not an instant/, /give one of: .*now, -90s/],
           [["--to-seq", "12x"], /is not a sequence number/, /--to-seq 1234/],
           [["--to", new Date(snapshot.createdAt - 86_400_000).toISOString()], /before the oldest snapshot/, /restorable: .*\(seq \d+\) to/],
           [["--to-seq", "999999"], /after the end of the journal/, /restorable:/],

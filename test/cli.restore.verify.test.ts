@@ -1,3 +1,4 @@
+import { ENGINES } from "./support/databases";
 /**
  * verify: the journal replayed from the newest snapshot equals the live
  * database (exit 0); changes made outside capture show as drift, table by
@@ -6,13 +7,11 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import path from "path";
-import { verifyJournal } from "../src/restore";
-import { StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { verifyJournal } from "../src/verify";
 import { mutateStocktake } from "../src/stocktake/workload";
-import { openApp } from "./restore.support.test";
+import { openApp } from "./support/restoreSupport";
 
 const CLI = path.join(__dirname, "..", "src", "cli", "main.js");
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
 function cli(args: string[]) {
   const env = { ...process.env };

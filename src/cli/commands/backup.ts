@@ -1,13 +1,15 @@
-import { SingleBar } from "cli-progress";
 import { Command } from "commander";
+import { databaseOption, jsonOption, storeOption } from "../options";
+import { count, progressBar } from "../progress";
 import { BackupError } from "../../errors";
 import type { SnapshotKind } from "../../snapshot";
-import type { SnapshotProgress, TakenSnapshot } from "../../snapshot/take";
-import { openChangelogForCli } from "../connect";
-import { action } from "../run";
+import type { TakenSnapshot } from "../../snapshot/take";
+import { openBackupSource } from "../../backupSource";
+import { action } from "../action";
+import * as stdout from "../stdout";
 import { formatBytes } from "./list";
 
-interface BackupOptions { kind: string; dir?: string; db?: string; json?: boolean }
+interface BackupOptions { kind: string; dir?: string; db?: string; json?: boolean; install?: boolean; moveStore?: boolean; acceptGap?: boolean }
 
 /** "safety" is the restore's own kind, not one to ask for. */
 const KINDS = ["manual", "daily", "weekly", "monthly"] as const;
@@ -19,20 +21,6 @@ function parseKind(text: string, name: string | undefined): SnapshotKind {
     throw new BackupError("BAD_USAGE", `a ${kind} snapshot is named by its date; only a manual one takes a name`, `drop "${name}" or --kind ${kind}`);
   }
   return kind;
-}
-
-/** A bar on a terminal only: never in --json, never when stderr goes to a file or a pipe. */
-function progressBar(json: boolean | undefined): { update(p: SnapshotProgress): void; stop(): void } {
-  if (json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ format: "snapshot {bar} {value}/{total} tables | {rows} rows | {table}", stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  let started = false;
-  return {
-    update(p) {
-      if (!started) { bar.start(p.tables, 0, { rows: 0, table: "" }); started = true; }
-      bar.update(p.tablesDone, { rows: p.rows.toLocaleString("en-US"), table: p.table });
-    },
-    stop: () => { if (started) bar.stop(); },
-  };
 }
 
 function resultJson(t: TakenSnapshot, kind: SnapshotKind) {
@@ -59,23 +47,26 @@ export function registerBackup(program: Command): void {
     .command("backup [name]")
     .description("take a snapshot of the database: every table, exactly as after one transaction, while the app keeps writing")
     .option("--kind <kind>", `${KINDS.join(" | ")}; scheduled kinds are named by date (daily-backup-<date>.snap)`, "manual")
-    .option("--dir <path>", "backup store (default $BACKUP_DIR, else ./snapshots); must exist")
-    .option("--db <url>", "database: postgres://… URL, file:./x.db or a SQLite path (default $DATABASE_URL, else the app's ormconfig)")
-    .option("--json", "print the result as one JSON object: file, path, kind, seq, createdAt, rows, bytes, ms, tables")
+    .addOption(storeOption())
+    .addOption(databaseOption("database"))
+    .addOption(jsonOption("print the result as one JSON object: file, path, kind, seq, createdAt, rows, bytes, ms, tables"))
+    .option("--install", "install the change capture in a database the changelog was never attached to (otherwise nothing is written to it)")
+    .option("--move-store", "make this store the database's store from now on (its old store is lost for good); the journal continues here")
+    .option("--accept-gap", "go on after transactions that are lost from the store's journal for good; restores cannot cross the hole")
     .addHelpText("after", "\nExamples:\n  stocktake-backup backup\n  stocktake-backup backup before-upgrade\n" +
       "  stocktake-backup backup --kind daily --db postgres://app@db/stocktake --dir /var/backups/stocktake")
     .action(action(async (name: string | undefined, opts: BackupOptions) => {
       const kind = parseKind(opts.kind, name);
-      const cli = await openChangelogForCli({ db: opts.db, dir: opts.dir });
-      if (!cli.shipping) process.stderr.write("the store's journal is held by another process (the running app), which ships it; taking the snapshot without it\n");
-      const bar = progressBar(opts.json);
+      const cli = await openBackupSource({ db: opts.db, dir: opts.dir, install: opts.install, moveStore: opts.moveStore, acceptGap: opts.acceptGap });
+      if (!cli.shipping && cli.why) process.stderr.write(`${cli.why}\n`);
+      const bar = progressBar(opts.json, "snapshot {bar} {value}/{total} tables | {rows} rows | {table}");
       let taken: TakenSnapshot;
       try {
-        taken = await cli.snapshot({ kind, name, onProgress: (p) => bar.update(p) });
+        taken = await cli.snapshot({ kind, name, onProgress: (p) => bar.show(p.tablesDone, p.tables, { rows: count(p.rows), table: p.table }) });
       } finally {
         bar.stop();
         await cli.close();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(resultJson(taken, kind))}\n` : humanText(taken));
+      await stdout.write(opts.json ? `${JSON.stringify(resultJson(taken, kind))}\n` : humanText(taken));
     }));
 }

@@ -1,34 +1,13 @@
 import { Command } from "commander";
+import { jsonOption, storeOption } from "../options";
 import { journalRange, JournalRange } from "../../journal/reader";
 import { listSnapshots, ManifestEntry } from "../../snapshot";
-import { existingStore } from "../connect";
-import { action } from "../run";
+import { existingStore } from "../../store";
+import { action } from "../action";
+import * as stdout from "../stdout";
+import { restorableSpans, RestorableSpan } from "../../restore/spans";
 
 interface ListOptions { dir?: string; json?: boolean }
-
-/** The instants a restore can reach exactly: from a snapshot the journal continues, to the journal's last commit. */
-export interface RestorableSpan { from: number; fromSeq: number; to: number; toSeq: number }
-
-/**
- * The journal continues a snapshot when it holds every frame after the
- * snapshot's seq; the oldest such snapshot opens the span. Without one,
- * only the snapshots' own states can be restored, which is not a span.
- */
-export function restorableSpan(snapshots: readonly ManifestEntry[], journal: JournalRange | null): RestorableSpan | null {
-  if (journal === null || snapshots.length === 0) return null;
-  const bySeq = [...snapshots].sort((a, b) => a.seq - b.seq);
-  const base = bySeq.find((s) => s.seq >= journal.firstSeq - 1);
-  if (base === undefined) return null;
-  const newest = bySeq[bySeq.length - 1];
-  // A snapshot newer than the journal's end (not yet flushed) still is a state that can be restored.
-  const journalEnds = journal.lastSeq >= newest.seq;
-  return {
-    from: base.createdAt,
-    fromSeq: base.seq,
-    to: journalEnds ? journal.lastAt : newest.createdAt,
-    toSeq: journalEnds ? journal.lastSeq : newest.seq,
-  };
-}
 
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -41,15 +20,25 @@ export function formatBytes(bytes: number): string {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function listJson(dir: string, snapshots: readonly ManifestEntry[], broken: readonly { file: string; message: string }[], journal: JournalRange | null) {
-  const span = restorableSpan(snapshots, journal);
+  const spans = restorableSpans(snapshots, journal);
+  const span = spans[spans.length - 1] ?? null;
+  const spanJson = (x: RestorableSpan) => ({ from: iso(x.from), fromSeq: x.fromSeq, to: iso(x.to), toSeq: x.toSeq });
   return {
     store: dir,
     snapshots: snapshots.map((s) => ({
       file: s.file, name: s.name, kind: s.kind, createdAt: iso(s.createdAt), seq: s.seq, rows: s.rows, bytes: s.bytes, engine: s.engine, tables: s.tables,
     })),
     broken,
-    journal: journal && { firstSeq: journal.firstSeq, lastSeq: journal.lastSeq, firstAt: iso(journal.firstAt), lastAt: iso(journal.lastAt), segments: journal.segments.length },
-    restorable: span && { from: iso(span.from), fromSeq: span.fromSeq, to: iso(span.to), toSeq: span.toSeq },
+    journal: journal && {
+      firstSeq: journal.firstSeq, lastSeq: journal.lastSeq, firstAt: iso(journal.firstAt), lastAt: iso(journal.lastAt), segments: journal.segments.length,
+      compressedSegments: journal.segments.filter((s) => s.compressed).length,
+      bytes: journal.segments.reduce((n, s) => n + s.bytes, 0), rawBytes: journal.segments.reduce((n, s) => n + s.rawBytes, 0),
+      runs: journal.runs.map((r) => ({ firstSeq: r.firstSeq, lastSeq: r.lastSeq, firstAt: iso(r.firstAt), lastAt: iso(r.lastAt) })),
+    },
+    /** The newest span; restorableSpans lists every one when damage or a lost segment splits the journal. */
+    restorable: span && spanJson(span),
+    restorableSpans: spans.map(spanJson),
+    problems: journal?.problems ?? [],
   };
 }
 
@@ -68,9 +57,12 @@ function humanText(json: ReturnType<typeof listJson>): string {
     ], new Set([3, 4, 5])));
   }
   const j = json.journal;
-  lines.push("", j ? `journal:    seq ${j.firstSeq}..${j.lastSeq}, ${j.firstAt} .. ${j.lastAt} (${j.segments} segment(s))` : "journal:    empty");
-  const r = json.restorable;
-  if (r) lines.push(`restorable: ${r.from} (seq ${r.fromSeq}) .. ${r.to} (seq ${r.toSeq})`);
+  lines.push("", j ? `journal:    seq ${j.firstSeq}..${j.lastSeq}, ${j.firstAt} .. ${j.lastAt} (${j.segments} segment(s)` +
+    `${j.compressedSegments > 0 ? `, ${j.compressedSegments} compressed: ${formatBytes(j.bytes)} on disk for ${formatBytes(j.rawBytes)}` : `, ${formatBytes(j.bytes)}`})` : "journal:    empty");
+  for (const p of json.problems) lines.push(`DAMAGE:     ${p}`);
+  if (json.restorableSpans.length > 0) {
+    for (const r of json.restorableSpans) lines.push(`restorable: ${r.from} (seq ${r.fromSeq}) .. ${r.to} (seq ${r.toSeq})`);
+  }
   else if (j && json.snapshots.length > 0) lines.push(`restorable: each snapshot's own state only: the journal starts at seq ${j.firstSeq}, after every snapshot`);
   else lines.push("restorable: each snapshot's own state only (no journal to replay)");
   return lines.join("\n") + "\n";
@@ -79,17 +71,18 @@ function humanText(json: ReturnType<typeof listJson>): string {
 export function registerList(program: Command): void {
   program
     .command("list")
-    .description("list the store's snapshots (name, kind, created, seq, rows, size), the journal's range and the span that can be restored; writes nothing")
-    .option("--dir <path>", "backup store (default $BACKUP_DIR, else ./snapshots)")
-    .option("--json", "one JSON object: store, snapshots, broken, journal, restorable")
+    .description("list the store's snapshots (name, kind, created, seq, rows, size), the journal's range and the span that can be restored, " +
+      "with any damage it can see (exit status 1 then); writes nothing")
+    .addOption(storeOption())
+    .addOption(jsonOption("one JSON object: store, snapshots, broken, journal, restorable, restorableSpans, problems"))
     .addHelpText("after", "\nExamples:\n  stocktake-backup list\n  stocktake-backup list --dir /var/backups/stocktake --json")
     .action(action(async (opts: ListOptions) => {
       const dir = existingStore(opts.dir);
       // Read-only (I8): listSnapshots reads the manifest or the files' ends, never rewrites the manifest.
       const { snapshots, broken } = await listSnapshots(dir);
       const json = listJson(dir, snapshots, broken, journalRange(dir));
-      process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : humanText(json));
+      await stdout.write(opts.json ? `${JSON.stringify(json)}\n` : humanText(json));
       for (const b of broken) process.stderr.write(`damaged snapshot ${b.file}: ${b.message}\n`);
-      return broken.length > 0 ? 1 : 0;
+      return broken.length > 0 || json.problems.length > 0 ? 1 : 0;
     }));
 }

@@ -1,12 +1,17 @@
 import { Command } from "commander";
-import { resolveStoreDir } from "../../attach";
+import { jsonOption, storeOption, timeZoneOption } from "../options";
 import { BackupError } from "../../errors";
+import { parsePoint } from "../../instant";
 import { headerForSeq, readFrames, ReadOptions, segmentHeaders } from "../../journal/reader";
-import { ColumnSchema, DatabaseSchema, RowChange } from "../../journal/types";
-import { action, parsePoint } from "../run";
-import { displayValue, jsonRow, jsonValue } from "../values";
+import { RowChange } from "../../journal/types";
+import { DatabaseSchema } from "../../db/types";
+import { existingStore } from "../../store";
+import { action } from "../action";
+import * as stdout from "../stdout";
+import { columnsOf, displayRow, displayValue, keyValueText, VALUES_HELP } from "../display";
+import { jsonText, sameValue } from "../../db/jsonText";
 
-interface LogOptions { from?: string; to?: string; table?: string; key?: string; dir?: string; json?: boolean }
+interface LogOptions { from?: string; to?: string; tz?: string; table?: string; key?: string; dir?: string; json?: boolean }
 
 /** "42" matches a one-column key; "roleId=1,permissionId=2" a composite one. */
 function keyMatcher(text: string | undefined): (change: RowChange) => boolean {
@@ -19,75 +24,86 @@ function keyMatcher(text: string | undefined): (change: RowChange) => boolean {
   };
 }
 
+/** The bounds asked for; a time read in a zone or relative to now is printed back on stderr, resolved. */
 function readOptions(opts: LogOptions): ReadOptions {
   const result: ReadOptions = {};
-  if (opts.from !== undefined) {
-    const p = parsePoint(opts.from, "--from");
-    if ("seq" in p) result.fromSeq = p.seq; else result.fromTime = p.time;
-  }
-  if (opts.to !== undefined) {
-    const p = parsePoint(opts.to, "--to");
-    if ("seq" in p) result.toSeq = p.seq; else result.toTime = p.time;
+  for (const [option, text] of [["--from", opts.from], ["--to", opts.to]] as const) {
+    if (text === undefined) continue;
+    const p = parsePoint(text, { option, timeZone: opts.tz });
+    if ("seq" in p) {
+      if (option === "--from") result.fromSeq = p.seq; else result.toSeq = p.seq;
+      continue;
+    }
+    if (p.resolved !== null) process.stderr.write(`${option} ${text}: using ${p.resolved}\n`);
+    if (option === "--from") result.fromTime = p.time; else result.toTime = p.time;
   }
   return result;
 }
 
-/** The JSON line the issue defines: one changed row, dates ISO 8601, binary base64. */
-export function changeJson(seq: number, at: number, change: RowChange, schema: DatabaseSchema | undefined) {
-  const columns = new Map<string, ColumnSchema>((schema?.tables.find((t) => t.name === change.table)?.columns ?? []).map((c) => [c.name, c]));
-  const engine = schema?.engine ?? "sqlite";
-  return {
-    seq,
-    at: new Date(at).toISOString(),
-    table: change.table,
-    op: change.op,
-    key: jsonRow(change.key, columns, engine),
-    before: jsonRow(change.before, columns, engine),
-    after: jsonRow(change.after, columns, engine),
-  };
+/** The JSON line the issue defines: one changed row; its values as values.ts encodes them, `at` an ISO 8601 UTC instant. */
+export function changeJson(seq: number, at: number | string, change: RowChange) {
+  return { seq, at: typeof at === "string" ? at : new Date(at).toISOString(), table: change.table, op: change.op, key: change.key, before: change.before, after: change.after };
 }
 
-function humanLines(line: ReturnType<typeof changeJson>, change: RowChange): string[] {
-  const key = Object.entries(line.key ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+function humanLines(line: ReturnType<typeof changeJson>, schema: DatabaseSchema | undefined): string[] {
+  const columns = columnsOf(schema?.tables.find((t) => t.name === line.table)?.columns);
+  const key = Object.entries(line.key).map(([k, v]) => `${k}=${keyValueText(v)}`).join(",");
   const head = `#${line.seq}  ${line.at}  ${line.op.padEnd(6)} ${line.table} ${key}`;
-  const binary = (column: string) => Buffer.isBuffer(change.after?.[column] ?? change.before?.[column]);
-  const show = (column: string, v: ReturnType<typeof jsonValue>) => displayValue(v, binary(column));
   if (line.op === "update") {
-    const changed = Object.keys(line.after ?? {}).filter((c) => JSON.stringify(line.before?.[c]) !== JSON.stringify(line.after?.[c]));
-    return [head, ...changed.map((c) => `      ${c}: ${show(c, line.before?.[c] ?? null)} → ${show(c, line.after?.[c] ?? null)}`)];
+    const before = line.before ?? {};
+    const after = line.after ?? {};
+    const changed = Object.keys(after).filter((c) => !sameValue(before[c], after[c]));
+    return [head, ...changed.map((c) => `      ${c}: ${displayValue(before[c] ?? null, columns.get(c))} → ${displayValue(after[c], columns.get(c))}`)];
   }
-  const row = line.after ?? line.before ?? {};
-  return [head, `      ${Object.entries(row).map(([c, v]) => `${c}=${show(c, v)}`).join("  ")}`];
+  return [head, `      ${displayRow(line.after ?? line.before ?? {}, columns)}`];
 }
 
 export function registerLog(program: Command): void {
   program
     .command("log")
     .description("print the journal's history: which row changed, when, from what to what")
-    .option("--from <point>", "first change to show: ISO 8601 time or sequence number")
-    .option("--to <point>", "last change to show: ISO 8601 time or sequence number")
+    .option("--from <point>", "first change to show: a sequence number, or an instant (ISO 8601 with a zone, now, -2h, yesterday 14:05…)")
+    .option("--to <point>", "last change to show: a sequence number, or an instant")
+    .addOption(timeZoneOption())
     .option("--table <name>", "only changes of this table")
     .option("--key <value>", "only this row: primary key value, or col=value,col=value for composite keys")
-    .option("--dir <path>", "backup store (default $BACKUP_DIR, else ./snapshots)")
-    .option("--json", "one JSON object per changed row per line: seq, at, table, op, key, before, after")
-    .addHelpText("after", "\nExamples:\n  stocktake-backup log --table item --key 42\n  stocktake-backup log --from 2026-11-26T14:00:00Z --json")
+    .addOption(storeOption())
+    .addOption(jsonOption("one JSON object per changed row per line: seq, at (ISO 8601 UTC), table, op, key, before, after; values exactly as the database holds them (see below)"))
+    .addHelpText("after", [
+      "",
+      VALUES_HELP,
+      "",
+      "--from and --to take a sequence number (42) or an instant: ISO 8601 with a zone (2026-11-26T14:05:00Z,",
+      "2026-11-26T15:05:00+01:00), now, -90s, -15m, -2h, -3d, today 09:00 or yesterday 14:05 (in --tz, else the",
+      "machine's zone); a zone-less date or time needs --tz. What a relative form or a zone resolved to is printed",
+      "on stderr. The output waits for a slow reader, and stops quietly, status 0, when the reader goes away (| head).",
+      "",
+      "Examples:",
+      "  stocktake-backup log --table item --key 42",
+      "  stocktake-backup log --from 2026-11-26T14:00:00Z --json",
+      "  stocktake-backup log --from -2h --table orderItem",
+      "  stocktake-backup log --from 'yesterday 14:00' --to 'yesterday 15:00' --tz Europe/Berlin",
+    ].join("\n"))
     .action(action(async (opts: LogOptions) => {
-      const dir = resolveStoreDir(opts.dir);
+      const dir = existingStore(opts.dir);
       const options = readOptions(opts);
-      const headers = segmentHeaders(dir);
+      const headers = segmentHeaders(dir, { fromSeq: options.fromSeq, toSeq: options.toSeq });
       if (headers.length === 0) throw new BackupError("NOT_FOUND", `no journal in ${dir}`, "attach the changelog to the app (attachChangelog) or pass --dir");
       const matches = keyMatcher(opts.key);
       let shown = 0;
       for (const frame of readFrames(dir, options)) {
         const schema = headerForSeq(headers, frame.seq)?.header.schema;
+        const at = new Date(frame.at).toISOString();
         for (const change of frame.changes) {
           if (opts.table !== undefined && change.table !== opts.table) continue;
           if (!matches(change)) continue;
-          const line = changeJson(frame.seq, frame.at, change, schema);
-          process.stdout.write(opts.json ? `${JSON.stringify(line)}\n` : `${humanLines(line, change).join("\n")}\n`);
+          const line = changeJson(frame.seq, at, change);
+          const wait = stdout.write(opts.json ? `${jsonText(line)}\n` : `${humanLines(line, schema).join("\n")}\n`);
+          if (wait) await wait; // only when a chunk is full: the reader sets the pace
           shown++;
         }
       }
+      await stdout.flush();
       if (!opts.json) process.stderr.write(`${shown} changed row(s)\n`);
     }));
 }

@@ -1,25 +1,17 @@
-import { SingleBar } from "cli-progress";
 import { Command } from "commander";
+import { databaseOption, jsonOption, storeOption } from "../options";
+import { progressBar } from "../progress";
 import type { DataSource } from "typeorm";
-import { verifyJournal, type VerifyResult } from "../../restore";
-import { describeRow } from "../../restore/sql";
-import { existingStore, openDatabase } from "../connect";
-import { action } from "../run";
+import { verifyJournal, type VerifyResult } from "../../verify";
+import { describeRow } from "../../restore/messages";
+import { existingStore } from "../../store";
+import { openDatabase } from "../../db/connect";
+import { action } from "../action";
+import { jsonText } from "../../db/jsonText";
+import { VALUES_HELP } from "../display";
+import * as stdout from "../stdout";
 
 interface VerifyCliOptions { dir?: string; db?: string; json?: boolean }
-
-function progressBar(json: boolean | undefined): { update(p: { phase: string; table?: string; done: number; total: number }): void; stop(): void } {
-  if (json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ format: "verify {bar} {phase} {value}/{total} {table}", stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  let phase = "";
-  return {
-    update(p) {
-      if (p.phase !== phase) { if (phase) bar.stop(); bar.start(Math.max(1, p.total), 0, { phase: p.phase, table: "" }); phase = p.phase; }
-      bar.update(p.done, { phase: p.phase, table: p.table ?? "" });
-    },
-    stop: () => { if (phase) bar.stop(); },
-  };
-}
 
 function humanText(r: VerifyResult): string {
   const lines = [
@@ -37,35 +29,27 @@ function humanText(r: VerifyResult): string {
   return lines.join("\n") + "\n";
 }
 
-/** Row values as JSON: big integers as strings, binary as base64 (as `log --json` prints them). */
-function jsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  const buffer = value as { type?: unknown; data?: unknown };
-  if (buffer && buffer.type === "Buffer" && Array.isArray(buffer.data)) return Buffer.from(buffer.data as number[]).toString("base64");
-  return value;
-}
-
 export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description("replay the journal from the newest snapshot into a scratch database and compare it with the live one, table by table; " +
       "report drift (changes made outside capture). Exit status 1 on drift")
-    .option("--dir <path>", "backup store (default $BACKUP_DIR, else ./snapshots)")
-    .option("--db <url>", "the app's database: postgres://… URL, file:./x.db or a SQLite path (default $DATABASE_URL, else the app's ormconfig)")
-    .option("--json", "print the result as one JSON object: ok, seq, snapshot, framesReplayed, fromOutbox, tables")
-    .addHelpText("after", "\nExamples:\n  stocktake-backup verify\n  stocktake-backup verify --db postgres://app@db/stocktake --json")
+    .addOption(storeOption())
+    .addOption(databaseOption())
+    .addOption(jsonOption("print the result as one JSON object: ok, seq, snapshot, framesReplayed, fromOutbox, tables (with sample rows, values as in log --json)"))
+    .addHelpText("after", `\n${VALUES_HELP}\n\nExamples:\n  stocktake-backup verify\n  stocktake-backup verify --db postgres://app@db/stocktake --json`)
     .action(action(async (opts: VerifyCliOptions) => {
       const store = existingStore(opts.dir);
       const ds: DataSource = await openDatabase(opts.db);
-      const bar = progressBar(opts.json);
+      const bar = progressBar(opts.json, "verify {bar} {phase} {value}/{total} {table}");
       let result: VerifyResult;
       try {
-        result = await verifyJournal({ store, source: ds, onProgress: (p) => bar.update(p) });
+        result = await verifyJournal({ store, source: ds, onProgress: (p) => bar.show(p.done, p.total, { phase: p.phase, table: p.table ?? "" }) });
       } finally {
         bar.stop();
         await ds.destroy();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(result, jsonValue)}\n` : humanText(result));
+      await stdout.write(opts.json ? `${jsonText(result)}\n` : humanText(result));
       return result.ok ? 0 : 1;
     }));
 }

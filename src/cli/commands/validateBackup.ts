@@ -1,0 +1,63 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { listUserTables } from "../../db/catalog";
+import { openDatabase } from "../../db/connect";
+import { BackupError } from "../../errors";
+import { type BackupValidation, validateBackup } from "../../integrity/backup";
+import { resolveStoreDir } from "../../store";
+import { action } from "../action";
+import { validationJson, validationStatus, validationText } from "../findingsText";
+import { databaseOption, jsonOption, storeOption } from "../options";
+import { count, progressBar } from "../progress";
+import { loadRules, rulesOption } from "../rulesModule";
+import * as stdout from "../stdout";
+
+interface BackupOptions { dir?: string; db?: string; json?: boolean; rules?: string }
+
+/** A snapshot named by path, or by file name in the store. */
+function snapshotPath(file: string, dir?: string): string {
+  if (fs.existsSync(file)) return path.resolve(file);
+  const inStore = path.join(resolveStoreDir(dir), file);
+  if (fs.existsSync(inStore)) return inStore;
+  throw new BackupError("NOT_FOUND", `backup ${file} does not exist (nor in the store ${resolveStoreDir(dir)})`, "list shows the snapshots in the store");
+}
+
+/** The live database's tables, when --db or DATABASE_URL names one; else none (the snapshot's own references say what it needs). */
+async function liveTables(db: string | undefined): Promise<string[] | undefined> {
+  if ((db ?? process.env.DATABASE_URL ?? "").trim() === "") return undefined;
+  const ds = await openDatabase(db);
+  try {
+    return await listUserTables(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+export function registerValidateBackup(validate: Command): void {
+  validate
+    .command("backup <file>")
+    .description("check a snapshot file: its structure and checksums, every table present (those of --db's database, and those its " +
+      "foreign keys name), row counts equal to its trailer, the integrity rules over its rows, and for the newest snapshot of a store " +
+      "that the journal after it replays to its end. Changes nothing. Exit status 1 on any problem")
+    .addOption(storeOption())
+    .addOption(databaseOption("the database the backup must cover (every table of it present)"))
+    .addOption(rulesOption())
+    .addOption(jsonOption("print the result as one JSON object: file, intact, status, issues, warnings, seq, findings, counts"))
+    .addHelpText("after", "\nExamples:\n  stocktake-backup validate backup snapshots/manual-2026-11-26T14-05-00Z.snap\n" +
+      "  stocktake-backup validate backup daily-backup-2026-11-26.snap --dir /var/backups/stocktake --json")
+    .action(action(async (file: string, opts: BackupOptions) => {
+      const rules = loadRules(opts.rules);
+      const target = snapshotPath(file, opts.dir);
+      const requiredTables = await liveTables(opts.db);
+      const bar = progressBar(opts.json, "validate {bar} {value}/{total} rows | {table}");
+      let result: BackupValidation;
+      try {
+        result = await validateBackup(target, { rules, requiredTables, onProgress: (p) => bar.show(p.rows, p.totalRows, { table: p.table, rows: count(p.rows) }) });
+      } finally {
+        bar.stop();
+      }
+      await stdout.write(opts.json ? `${validationJson(result)}\n` : validationText(result, `backup ${target}`));
+      return validationStatus(result);
+    }));
+}
