@@ -64,10 +64,10 @@ for (const engine of ENGINES) {
       await changelog.flush();
       const frames = await framesAfter(dir, fromSeq);
       const dialect = await createDialect(ds);
-      await dialect.prepare(changelog.schema);
+      await dialect.preparePluginTables(changelog.schema);
       const replayed = cloneState(before);
       applyFrames(replayed, frames, changelog.schema);
-      expectSameState(replayed, await dumpState(dialect, changelog.schema));
+      expectSameState(replayed, await dumpState(ds, changelog.schema));
       await dialect.close();
       return frames;
     }
@@ -101,8 +101,8 @@ for (const engine of ENGINES) {
       await ds.getRepository("Gadget").save([1, 2, 3, 4].map((i) => ({ name: `g${i}`, price: `${i}.5`, shelf: { code: i % 2 ? "A" : "B" } })));
       await changelog.flush();
       const dialect = await createDialect(ds);
-      await dialect.prepare(changelog.schema);
-      const before = await dumpState(dialect, changelog.schema);
+      await dialect.preparePluginTables(changelog.schema);
+      const before = await dumpState(ds, changelog.schema);
       const start = changelog.lastSeq;
 
       await ds.getRepository("Gadget").update({ shelf: { code: "A" } }, { flag: true });

@@ -52,9 +52,9 @@ describe("sequence order is commit order (postgres, 4 concurrent writer connecti
           const frames = [...readFrames(dir, { fromSeq: 1 })];
           expect(frames.map((f) => f.seq)).to.deep.equal(frames.map((_f, i) => i + 1));
           const dialect = await createDialect(ds);
-          await dialect.prepare(changelog.schema);
+          await dialect.preparePluginTables(changelog.schema);
           applyFrames(empty, frames, changelog.schema);
-          expectSameState(empty, await dumpState(dialect, changelog.schema));
+          expectSameState(empty, await dumpState(ds, changelog.schema));
           await dialect.close();
         } finally {
           await changelog.close();

@@ -32,7 +32,7 @@ for (const engine of ENGINES) {
       changelog = await attachChangelog(ds, { dir });
       await seedStocktake(ds, { scale: 1, seed: 3 });
       dialect = await createDialect(ds);
-      await dialect.prepare(changelog.schema);
+      await dialect.preparePluginTables(changelog.schema);
     });
     after(async () => {
       await dialect.close();
@@ -48,14 +48,14 @@ for (const engine of ENGINES) {
     for (const path of writePaths) {
       it(`#${path.row} ${path.name}`, async () => {
         await changelog.flush();
-        const known = await dumpState(dialect, changelog.schema);
+        const known = await dumpState(ds, changelog.schema);
         const from = changelog.lastSeq;
         await path.run(ds, rng);
         await changelog.flush();
         const frames = [...readFrames(dir, { fromSeq: from + 1 })];
         const replayed = cloneState(known);
         applyFrames(replayed, frames, changelog.schema);
-        const live = await dumpState(dialect, changelog.schema);
+        const live = await dumpState(ds, changelog.schema);
         expectSameState(replayed, live);
         if (path.rolledBack) expect(frames, "a rolled-back path leaves no frame").to.have.length(0);
         else expect(frames.length, "a committed path leaves at least one frame").to.be.greaterThan(0);

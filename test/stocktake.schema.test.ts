@@ -1,11 +1,10 @@
+import { ENGINES } from "./support/databases";
 import { expect } from "chai";
 import { DataSource } from "typeorm";
 import { createStocktakeDataSource, openStocktakeDataSource, stocktakeDataSourceOptions } from "../src/stocktake/datasource";
 import { Category, Item, Session, Store, stocktakeEntities, User } from "../src/stocktake/entities";
-import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { createScratchDatabase, ScratchDatabase } from "./support/scratchDatabase";
 import AppDataSource, { AppDataSource as NamedDataSource } from "../ormconfig";
-
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
 describe("stocktake DataSource options from DATABASE_URL", () => {
   it("postgres:// and postgresql:// select PostgreSQL with the URL as given", () => {

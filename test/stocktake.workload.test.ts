@@ -1,13 +1,12 @@
+import { ENGINES } from "./support/databases";
 import { expect } from "chai";
 import { DataSource } from "typeorm";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
 import { countRows } from "../src/stocktake/counts";
 import { Role } from "../src/stocktake/entities";
-import { dumpTables, TableDump } from "../src/stocktake/dump";
-import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { dumpTables, TableDump } from "./support/dumpTables";
+import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "./support/scratchDatabase";
 import { mutateStocktake, Rng, seedStocktake } from "../src/stocktake/workload";
-
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
 /** A migrated, empty Stocktake database; closed and dropped by `close`. */
 async function freshDatabase(engine: StocktakeEngine): Promise<{ ds: DataSource; close: () => Promise<void> }> {

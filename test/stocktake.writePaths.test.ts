@@ -1,11 +1,10 @@
+import { ENGINES } from "./support/databases";
 import { expect } from "chai";
 import { EntitySubscriberInterface } from "typeorm";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { dumpTables, TableDump } from "../src/stocktake/dump";
-import { createScratchDatabase, ScratchDatabase, StocktakeEngine } from "../src/stocktake/scratchDatabase";
+import { dumpTables, TableDump } from "./support/dumpTables";
+import { createScratchDatabase, ScratchDatabase } from "./support/scratchDatabase";
 import { Rng, seedStocktake, writePaths } from "../src/stocktake/workload";
-
-const ENGINES: StocktakeEngine[] = ["sqlite", "postgres"];
 
 /** Tables each path must change on the seeded database (it may change more: stock and junction rows follow items). */
 const MUST_CHANGE: Record<number, string[]> = {

@@ -4,7 +4,7 @@ import { exists } from "./picks";
 import { Rng } from "./rng";
 import {
   address, formatCents, gtin, LAST_NAMES, pastInstant, personName, PRODUCTS, toCents, UNITS,
-} from "./values";
+} from "./money";
 
 /**
  * New rows as the app would create them, shared by the seed and the write

@@ -1,6 +1,6 @@
 import { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Category, Customer, Item, Supplier } from "./entities";
-import { SEASONAL_PREFIX } from "./values";
+import { SEASONAL_PREFIX } from "./money";
 
 /**
  * Row choosers for the workload. They return primary keys ordered by key:

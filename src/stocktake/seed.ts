@@ -10,7 +10,7 @@ import { Rng } from "./rng";
 import {
   address, calendarDate, CATEGORY_NAMES, CITIES, familyOf, FIRST_NAMES, formatCents, formatMilli, LAST_NAMES, lineCents,
   pastInstant, PRODUCTS, SEASONAL_PREFIX, SEASONS, TIMEZONES, toCents, toMilli,
-} from "./values";
+} from "./money";
 
 export interface SeedOptions {
   /** Rows grow linearly with scale; 1 gives a few hundred rows over the 23 tables. */

@@ -12,7 +12,7 @@ import { Rng } from "./rng";
 import {
   CATEGORY_NAMES, familyOf, formatCents, formatMilli, lineCents, pastInstant, SEASONAL_PREFIX, SEASONS, toCents,
   toMilli,
-} from "./values";
+} from "./money";
 
 /**
  * One entry per row of the capture matrix (shared/research/typeorm-capture-matrix.md):

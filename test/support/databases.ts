@@ -7,7 +7,22 @@ import { DataSource, DataSourceOptions, EntitySchema } from "typeorm";
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = (Function | EntitySchema)[];
 export type Engine = "sqlite" | "postgres";
-export const ENGINES: Engine[] = ["sqlite", "postgres"];
+/**
+ * The engines the tests run on: both, unless TEST_ENGINES names fewer
+ * (`TEST_ENGINES=sqlite` for a loop with no server). CI runs both.
+ */
+export const ENGINES: Engine[] = enginesUnderTest(process.env.TEST_ENGINES);
+
+function enginesUnderTest(list: string | undefined): Engine[] {
+  if (list === undefined || list.trim() === "") return ["sqlite", "postgres"];
+  const named = list.split(",").map((e) => e.trim());
+  const unknown = named.filter((e) => e !== "sqlite" && e !== "postgres");
+  if (unknown.length > 0) throw new Error(`TEST_ENGINES names ${unknown.join(", ")}: the engines are sqlite and postgres`);
+  return named as Engine[];
+}
+
+/** Pairs of distinct engines under test, for the cross-engine tests: none when one engine is tested. */
+export const ENGINE_PAIRS: [Engine, Engine][] = ENGINES.flatMap((a) => ENGINES.filter((b) => b !== a).map((b): [Engine, Engine] => [a, b]));
 
 export const PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 

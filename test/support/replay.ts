@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { CaptureDialect } from "../../src/capture/dialect";
-import { DatabaseSchema, Frame, Row } from "../../src/journal/types";
+import type { DataSource } from "typeorm";
+import { createReader } from "../../src/reader";
+import { Frame } from "../../src/journal/types";
+import { DatabaseSchema, Row } from "../../src/db/types";
 
 /** Tables as maps from primary key to row: the test oracle for replay. */
 export type TableState = Map<string, Map<string, Row>>;
@@ -13,10 +15,11 @@ function keyOf(row: Row, primaryKey: string[]): string {
   return keyString(Object.fromEntries(primaryKey.map((c) => [c, row[c]])));
 }
 
-export async function dumpState(dialect: CaptureDialect, schema: DatabaseSchema): Promise<TableState> {
+export async function dumpState(ds: DataSource, schema: DatabaseSchema): Promise<TableState> {
+  const reader = createReader(ds);
   const state: TableState = new Map();
   for (const table of schema.tables) {
-    const rows = await dialect.dumpTable(table.name);
+    const rows = await reader.dumpTable(table.name);
     state.set(table.name, new Map(rows.map((r) => [keyOf(r, table.primaryKey), r])));
   }
   return state;

@@ -1,0 +1,44 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SNAPSHOT_EXT, snapshotFileName, SnapshotReader, SnapshotWriter } from "../../src/snapshot";
+
+/**
+ * Makes the snapshot `file` of the store look `ageMs` older: rewritten with
+ * the package's own writer (rows and checksums intact) under the name and
+ * creation time it would have had then, the original removed. A store that
+ * has stopped taking snapshots, without waiting days for one.
+ */
+export async function ageSnapshot(dir: string, file: string, ageMs: number): Promise<string> {
+  const from = path.join(dir, file);
+  const reader = await SnapshotReader.open(from);
+  let name: string;
+  try {
+    const h = reader.header;
+    const createdAt = h.createdAt - ageMs;
+    name = snapshotFileName(h.kind, createdAt, h.kind === "manual" ? `${h.name}-old` : undefined);
+    const writer = await SnapshotWriter.create(path.join(dir, name), {
+      kind: h.kind, name: name.slice(0, -SNAPSHOT_EXT.length), createdAt, seq: h.seq, schema: h.schema, ddl: h.ddl,
+      databaseId: h.databaseId ?? null, storeId: h.storeId ?? null,
+    });
+    const written = new Set<string>();
+    let current: string | null = null;
+    for await (const batch of reader.rawBatches()) {
+      if (current !== batch.table.name) {
+        if (current !== null) await writer.endTable();
+        current = batch.table.name;
+        written.add(current);
+        await writer.beginTable(current);
+      }
+      await writer.writeRows(batch.rows);
+    }
+    if (current !== null) await writer.endTable();
+    for (const t of h.schema.tables) {
+      if (!written.has(t.name)) { await writer.beginTable(t.name); await writer.endTable(); }
+    }
+    await writer.finish();
+  } finally {
+    await reader.close();
+  }
+  fs.rmSync(from);
+  return name;
+}

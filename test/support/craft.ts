@@ -1,0 +1,34 @@
+import { SnapshotReader, SnapshotWriter } from "../../src/snapshot";
+import type { SnapshotHeader } from "../../src/snapshot/format";
+import type { SchemaDdl } from "../../src/schema";
+
+/**
+ * A copy of the snapshot `from` at `to`, rows and checksums intact, with its
+ * header's `ddl` replaced by what `ddl(header)` returns: a hostile file made
+ * with the package's own writer, as the probe's probe-craft.js makes one.
+ */
+export async function craftSnapshot(from: string, to: string, ddl: (header: SnapshotHeader) => unknown): Promise<void> {
+  const reader = await SnapshotReader.open(from);
+  try {
+    const h = reader.header;
+    const writer = await SnapshotWriter.create(to, { kind: h.kind, name: h.name, createdAt: h.createdAt, seq: h.seq, schema: h.schema, ddl: ddl(h) as SchemaDdl });
+    const written = new Set<string>();
+    let current: string | null = null;
+    for await (const batch of reader.rawBatches()) {
+      if (current !== batch.table.name) {
+        if (current !== null) await writer.endTable();
+        current = batch.table.name;
+        written.add(current);
+        await writer.beginTable(current);
+      }
+      await writer.writeRows(batch.rows);
+    }
+    if (current !== null) await writer.endTable();
+    for (const t of h.schema.tables) {
+      if (!written.has(t.name)) { await writer.beginTable(t.name); await writer.endTable(); }
+    }
+    await writer.finish();
+  } finally {
+    await reader.close();
+  }
+}
