@@ -1,18 +1,34 @@
 import "reflect-metadata";
+import { spawn } from "child_process";
 import fs from "fs";
+import path from "path";
 import { attachChangelog } from "../src";
+import { validateLive } from "../src/cli/liveValidation";
+import { loadRules } from "../src/cli/rulesModule";
+import { exportSql } from "../src/export/exportSql";
+import { audit } from "../src/integrity/audit";
+import { compactJournal } from "../src/operations/compaction";
 import { restore } from "../src/restore";
 import { createStocktakeDataSource, openStocktakeDataSource } from "../src/stocktake/datasource";
 import { oldJsonBackup, oldJsonRestore } from "./oldJson";
 
 /**
  * One measured operation in a process of its own, so its peak memory
- * (maxRSS) is its own. Prints {ms, maxRssMb, bytes?, rows?} as JSON.
+ * (maxRSS) is its own. Prints {ms, maxRssMb, bytes?, rows?} as JSON; an op
+ * that runs another program (command) gives that program's maxRssMb.
  * Usage: node child.js <op> <args…>
  */
-type Op = (args: string[]) => Promise<{ bytes?: number; rows?: number; replayMs?: number; readerRssMb?: number }>;
+type Op = (args: string[]) => Promise<{ bytes?: number; rows?: number; replayMs?: number; readerRssMb?: number; findings?: number; maxRssMb?: number }>;
 
 const size = (file: string) => fs.statSync(file).size;
+
+/**
+ * The rules the CLI runs by default (integrity.js beside the compiled src/),
+ * named by path: the CLI's own lookup tries ./dist/integrity.js of the
+ * working directory first, which need not be this build's.
+ */
+const RULES = path.join(__dirname, "..", "integrity.js");
+const TIME = "/usr/bin/time";
 
 const ops: Record<string, Op> = {
   "json-dump": async ([db, out]) => {
@@ -37,7 +53,7 @@ const ops: Record<string, Op> = {
   snapshot: async ([db, store]) => {
     const ds = await createStocktakeDataSource(db).initialize();
     const changelog = await attachChangelog(ds, { dir: store });
-    // A SQLite file is read by a child process (src/snapshot/sqliteFast.ts): its memory counts too.
+    // A SQLite file is read by a child process (src/snapshot/sqliteFileSnapshot.ts): its memory counts too.
     const watch = setInterval(() => { readerPeakKb = Math.max(readerPeakKb, childrenPeakKb()); }, 5);
     let readerPeakKb = 0;
     const taken = await changelog.snapshot({ kind: "manual" });
@@ -58,6 +74,57 @@ const ops: Record<string, Op> = {
       },
     });
     return { replayMs: replayed - loaded };
+  },
+  /** validate data: the rules over the live database (SQLite file or PostgreSQL URL), the function behind the CLI command. */
+  validate: async ([db]) => {
+    const result = await validateLive({ db, json: true, rules: RULES });
+    return { rows: result.rows, findings: result.findingsTotal };
+  },
+  /** audit: the rules over the snapshot and journal; times the replay as the replay op does (from the load's last batch to the last frame). */
+  audit: async ([store]) => {
+    let loaded = 0;
+    let replayed = 0;
+    const result = await audit({
+      store, rules: loadRules(RULES),
+      onProgress: (p) => {
+        if (p.phase === "load") loaded = performance.now();
+        if (p.phase === "replay") replayed = performance.now();
+      },
+    });
+    return { replayMs: replayed - loaded, rows: result.rowsLoaded, findings: result.findingsTotal };
+  },
+  /** Compresses every sealed segment and removes none (no floor): the journal keeps its content. */
+  compact: async ([store]) => {
+    const report = await compactJournal(store, { floorSeq: null });
+    return { bytes: report.compressed.reduce((n, c) => n + (c.diskBytes ?? 0), 0) };
+  },
+  /** export-sql latest, with the DDL (as sqlite3 .dump and pg_dump write it). */
+  export: async ([store, out]) => {
+    const result = await exportSql({ store, out, schema: true, replace: true });
+    return { bytes: result.bytes, rows: result.rows };
+  },
+  /**
+   * Another program, its stdout into `out`; its own peak RSS, not this
+   * process's: /usr/bin/time's %M (kB) where it is installed, else its
+   * VmHWM polled while it runs.
+   */
+  command: async ([out, cmd, ...args]) => {
+    const timed = fs.existsSync(TIME);
+    const fd = fs.openSync(out, "w");
+    try {
+      const child = spawn(timed ? TIME : cmd, timed ? ["-f", "%M", cmd, ...args] : args, { stdio: ["ignore", fd, "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (d) => { stderr += d; });
+      let polledKb = 0;
+      const watch = setInterval(() => { polledKb = Math.max(polledKb, childrenPeakKb()); }, 5);
+      const code = await new Promise((resolve, reject) => child.on("error", reject).on("close", resolve));
+      clearInterval(watch);
+      if (code !== 0) throw new Error(`${cmd} exited with ${code}: ${stderr}`);
+      const peakKb = timed ? Number(stderr.trim().split("\n").pop()) : polledKb;
+      return { bytes: size(out), maxRssMb: peakKb / 1024 };
+    } finally {
+      fs.closeSync(fd);
+    }
   },
   restore: async ([store, target]) => {
     const result = await restore({ store, latest: true, target });

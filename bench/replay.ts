@@ -4,7 +4,6 @@ import { attachChangelog } from "../src";
 import { readFrames } from "../src/journal/reader";
 import { openStocktakeDataSource } from "../src/stocktake/datasource";
 
-
 async function maxId(ds: DataSource, table: string): Promise<number> {
   const [{ n }] = await ds.query(`SELECT max(id) AS n FROM "${table}"`);
   return Number(n);
@@ -15,15 +14,18 @@ async function maxId(ds: DataSource, table: string): Promise<number> {
  * a journal of about `changes` changed rows, captured from transactions of
  * `perTransaction` changed rows each: 70% updated, 20% inserted, 10% deleted
  * line rows (a count, an order, a correction). Returns the changed rows the
- * journal holds.
+ * journal holds. `segmentBytes` (default the writer's) cuts the journal into
+ * segments of that size, so compaction has sealed segments to compress.
  */
-export async function journalAfterSnapshot(sourceFile: string, file: string, store: string, changes: number, perTransaction: number): Promise<number> {
+export async function journalAfterSnapshot(sourceFile: string, file: string, store: string, changes: number, perTransaction: number, segmentBytes?: number): Promise<number> {
   const UPDATES = Math.max(1, Math.round(perTransaction * 0.7));
   const COPIES = Math.max(1, Math.round(perTransaction * 0.2));
   const DELETES = Math.max(1, perTransaction - UPDATES - COPIES);
   fs.copyFileSync(sourceFile, file);
   const ds = await openStocktakeDataSource(file);
-  const changelog = await attachChangelog(ds, { dir: store });
+  // The copy carries the source's identity, bound to the source's store (the
+  // snapshot step took it there): the copy's journal starts in a store of its own.
+  const changelog = await attachChangelog(ds, { dir: store, moveStore: true, segmentBytes });
   const { seq } = await changelog.snapshot({ kind: "manual" });
   const counted = await maxId(ds, "stocktakeItem");
   const ordered = await maxId(ds, "orderItem");

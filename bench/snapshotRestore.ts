@@ -1,38 +1,10 @@
-import { execFileSync } from "child_process";
-import path from "path";
-import { openStocktakeDataSource } from "../src/stocktake/datasource";
-import { seedStocktake } from "../src/stocktake/workload";
-import { growTo } from "./bulkFill";
 import { journalAfterSnapshot } from "./replay";
-import { BenchDir, formatTable } from "./support";
-
-interface Measured { ms: number; maxRssMb: number; bytes?: number; rows?: number; replayMs?: number; readerRssMb?: number }
+import { BenchDir, formatTable, mb, Measured, runChild as run, s, sqliteSource } from "./support";
 
 /** Changed rows in each journal replayed at each scale. */
 const JOURNAL_CHANGES = Number(process.env.BENCH_JOURNAL_CHANGES ?? 100_000);
 /** Changed rows per transaction of the two journals: an app's small transactions, and bulk ones (a count, an import). */
 const TRANSACTION_SIZES = [10, 1000];
-
-const CHILD = path.join(__dirname, "child.js");
-
-
-function run(op: string, ...args: string[]): Measured {
-  const out = execFileSync(process.execPath, [CHILD, op, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split("\n").pop() as string) as Measured;
-}
-
-async function seededDatabase(work: BenchDir, total: number): Promise<{ file: string; rows: number }> {
-  const file = work.file(`source-${total}.db`);
-  const ds = await openStocktakeDataSource(file);
-  await seedStocktake(ds, { scale: 10, seed: 1 });
-  const rows = await growTo(ds, total);
-  await ds.query("PRAGMA wal_checkpoint(TRUNCATE)");
-  await ds.destroy();
-  return { file, rows };
-}
-
-const mb = (bytes?: number) => (bytes === undefined ? "" : `${(bytes / 1e6).toFixed(1)} MB`);
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * Snapshot and restore against, in the same run, SQLite's VACUUM INTO and
@@ -43,7 +15,7 @@ export async function benchSnapshotRestore(work: BenchDir, scales: number[]): Pr
   const rows: string[][] = [];
   const ratios: string[][] = [];
   for (const total of scales) {
-    const source = await seededDatabase(work, total);
+    const source = await sqliteSource(work, total, `source-${total}.db`);
     const store = work.dir(`store-${total}`);
     const vacuum = run("vacuum-into", source.file, work.file(`vacuum-${total}.db`));
     const snapshot = run("snapshot", source.file, store);
