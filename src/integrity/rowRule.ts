@@ -5,7 +5,8 @@
  * after a change and did not before begins a finding; one that broke it
  * before and no longer does (or was deleted) ends it.
  */
-import { filter, map, mergeMap, type OperatorFunction, pipe } from "rxjs";
+import type { OperatorFunction } from "rxjs";
+import { emitEach } from "./emitEach";
 import type { Row } from "../db/types";
 import type { Rule, RuleContext } from "./rule";
 import { ruleTable, type RuleTable } from "./ruleSchema";
@@ -45,12 +46,11 @@ export function rowRule(spec: RowRuleSpec): Rule {
         }
         return c;
       };
-      return pipe(
-        filter(isRow),
-        map((e: RowEvent) => ({ e, c: checkerOf(e.table) })),
-        filter((x): x is { e: RowEvent; c: { table: RuleTable; check: RowCheck } } => x.c !== null),
-        mergeMap(({ e, c }) => verdicts(spec, e, c.table, c.check)),
-      );
+      return emitEach((e: IntegrityEvent): Verdict[] => {
+        if (!isRow(e)) return [];
+        const c = checkerOf(e.table);
+        return c === null ? [] : verdicts(spec, e, c.table, c.check);
+      });
     },
   };
 }

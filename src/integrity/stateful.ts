@@ -8,7 +8,8 @@
  * book), so a finding is reported once when it begins, and resolved once
  * when it ends.
  */
-import { mergeMap, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
+import { emitEach } from "./emitEach";
 import type { Rule, RuleContext } from "./rule";
 import type { Spill } from "./spill";
 import { isRow, keyFromText, type Commit, type IntegrityEvent, type RowEvent, type Severity, type Verdict } from "./types";
@@ -87,7 +88,7 @@ export function statefulRule(spec: StatefulSpec): Rule {
       const run = spec.start(ctx);
       const book = run ? new SubjectBook(ctx.spill, spec.name) : null;
       let bulk = false;
-      return mergeMap((e: IntegrityEvent): Verdict[] => {
+      return emitEach((e: IntegrityEvent): Verdict[] => {
         if (!run || !book) return [];
         if (isRow(e)) {
           const inBulk = ctx.mode === "scan" || e.op === "load";
@@ -120,6 +121,8 @@ export function statefulRule(spec: StatefulSpec): Rule {
 /** A spill table of touched subjects: noted while a transaction runs, read and emptied at its commit. */
 export class Touched {
   private readonly table: string;
+  /** Nothing noted since the last drain: a commit that touched nothing asks the spill nothing (most rules, most transactions). */
+  private empty = true;
 
   constructor(private readonly spill: Spill, prefix: string) {
     this.table = spill.name(`touched_${prefix}`);
@@ -127,15 +130,21 @@ export class Touched {
   }
 
   add(subject: string | null): void {
-    if (subject !== null) this.spill.sql(`INSERT OR IGNORE INTO ${this.table} (s) VALUES (?)`).run(subject);
+    if (subject === null) return;
+    this.spill.sql(`INSERT OR IGNORE INTO ${this.table} (s) VALUES (?)`).run(subject);
+    this.empty = false;
   }
 
   /** Subjects of rows of `table` whose column `column` is `value` (a parent's change touches its children). */
   addWhere(table: string, subjectColumn: string, column: string, value: string): void {
-    this.spill.sql(`INSERT OR IGNORE INTO ${this.table} (s) SELECT ${subjectColumn} FROM ${table} WHERE ${column} = ?`).run(value);
+    if (this.spill.sql(`INSERT OR IGNORE INTO ${this.table} (s) SELECT ${subjectColumn} FROM ${table} WHERE ${column} = ?`).run(value).changes > 0) {
+      this.empty = false;
+    }
   }
 
   drain(): string[] {
+    if (this.empty) return [];
+    this.empty = true;
     const all = (this.spill.sql(`SELECT s FROM ${this.table}`).all() as { s: string }[]).map((r) => r.s);
     this.spill.sql(`DELETE FROM ${this.table}`).run();
     return all;

@@ -2,9 +2,11 @@
  * A stored total that must equal the sum of its lines (an order's total and
  * its lines' totals). Values are exact: each becomes an integer count of
  * units by the caller's parser (the app knows its scale; money is never a
- * float), and SQLite sums those integers exactly. The spill holds every
- * line's parent and units (indexed by parent) and every parent's stored
- * units; a commit recomputes the parents the transaction touched.
+ * float), and SQLite adds those integers exactly. The spill holds every
+ * line's parent and units, every parent's stored units, and each parent's
+ * running sum of its lines, kept as lines come and go: a commit compares
+ * two numbers per parent the transaction touched, however many lines the
+ * parent has (a stocktake of ten thousand counted items).
  */
 import type { Row } from "../db/types";
 import { keyOfRow } from "./rowRule";
@@ -12,7 +14,7 @@ import type { Rule } from "./rule";
 import { ruleTable, type RuleTable } from "./ruleSchema";
 import type { Spill } from "./spill";
 import { type Decision, statefulRule, Touched } from "./stateful";
-import { keyText, valueText, type Severity } from "./types";
+import { keyText, unchanged, valueText, type Severity } from "./types";
 
 export interface SumSpec {
   name: string;
@@ -29,15 +31,17 @@ export interface SumSpec {
 class SumState {
   private readonly parents: string;
   private readonly lines: string;
+  private readonly sums: string;
   readonly touched: Touched;
 
   constructor(private readonly spill: Spill, readonly parent: RuleTable, readonly lineTable: RuleTable, private readonly spec: SumSpec) {
     if (parent.primaryKey.length !== 1) throw new Error(`sum rule ${spec.name}: "${parent.name}" needs a one-column key`);
     this.parents = spill.name("sum_parent");
     this.lines = spill.name("sum_line");
+    this.sums = spill.name("sum_of_lines");
     spill.exec(`CREATE TABLE ${this.parents} (p TEXT PRIMARY KEY, units INTEGER)`);
     spill.exec(`CREATE TABLE ${this.lines} (k TEXT PRIMARY KEY, p TEXT, units INTEGER)`);
-    spill.exec(`CREATE INDEX ${this.lines}_p ON ${this.lines} (p)`);
+    spill.exec(`CREATE TABLE ${this.sums} (p TEXT PRIMARY KEY, units INTEGER NOT NULL)`);
     this.touched = new Touched(spill, "sum");
   }
 
@@ -57,27 +61,40 @@ class SumState {
 
   lineRow(row: Row, present: boolean, bulk: boolean): void {
     const k = keyText(keyOfRow(row, this.lineTable));
-    if (!bulk) {
-      const old = this.spill.sql(`SELECT p FROM ${this.lines} WHERE k = ?`).get(k) as { p: string | null } | undefined;
-      if (old) this.touched.add(old.p);
+    // A load's rows are all new; otherwise the line's old place and units leave its parent's sum first.
+    if (!bulk || !present) {
+      const old = this.spill.sql(`SELECT p, units FROM ${this.lines} WHERE k = ?`).safeIntegers(true).get(k) as { p: string | null; units: bigint } | undefined;
+      if (old) {
+        if (old.p !== null) this.addToSum(old.p, -old.units);
+        if (!bulk) this.touched.add(old.p);
+      }
+    }
+    if (!present) {
+      this.spill.sql(`DELETE FROM ${this.lines} WHERE k = ?`).run(k);
+      return;
     }
     const p = this.subject(row[this.spec.lines.parentColumn]);
-    if (present) this.spill.sql(`INSERT OR REPLACE INTO ${this.lines} (k, p, units) VALUES (?, ?, ?)`).run(k, p, this.spec.units(row[this.spec.lines.value]) ?? 0n);
-    else this.spill.sql(`DELETE FROM ${this.lines} WHERE k = ?`).run(k);
+    const units = this.spec.units(row[this.spec.lines.value]) ?? 0n;
+    this.spill.sql(`INSERT OR REPLACE INTO ${this.lines} (k, p, units) VALUES (?, ?, ?)`).run(k, p, units);
+    if (p !== null) this.addToSum(p, units);
     if (!bulk) this.touched.add(p);
+  }
+
+  private addToSum(p: string, units: bigint): void {
+    this.spill.sql(`INSERT INTO ${this.sums} (p, units) VALUES (?, ?) ON CONFLICT (p) DO UPDATE SET units = units + excluded.units`).run(p, units);
   }
 
   decide(p: string): Decision {
     const parent = this.spill.sql(`SELECT units FROM ${this.parents} WHERE p = ?`).safeIntegers(true).get(p) as { units: bigint | null } | undefined;
     if (!parent || parent.units === null) return { subject: p, table: this.parent.name, message: null };
-    const sum = (this.spill.sql(`SELECT coalesce(sum(units), 0) AS s FROM ${this.lines} WHERE p = ?`).safeIntegers(true).get(p) as { s: bigint }).s;
+    const sum = (this.spill.sql(`SELECT units FROM ${this.sums} WHERE p = ?`).safeIntegers(true).get(p) as { units: bigint } | undefined)?.units ?? 0n;
     return { subject: p, table: this.parent.name, message: sum === parent.units ? null : this.message(p, parent.units, sum) };
   }
 
   *wrong(): Iterable<Decision> {
-    const rows = this.spill.sql(`SELECT p.p AS p, p.units AS units, coalesce(s.total, 0) AS total FROM ${this.parents} p
-      LEFT JOIN (SELECT p, sum(units) AS total FROM ${this.lines} GROUP BY p) s ON s.p = p.p
-      WHERE p.units IS NOT NULL AND p.units <> coalesce(s.total, 0) ORDER BY p.p`).safeIntegers(true).all() as { p: string; units: bigint; total: bigint }[];
+    const rows = this.spill.sql(`SELECT p.p AS p, p.units AS units, coalesce(s.units, 0) AS total FROM ${this.parents} p
+      LEFT JOIN ${this.sums} s ON s.p = p.p
+      WHERE p.units IS NOT NULL AND p.units <> coalesce(s.units, 0) ORDER BY p.p`).safeIntegers(true).all() as { p: string; units: bigint; total: bigint }[];
     for (const r of rows) yield { subject: r.p, table: this.parent.name, message: this.message(r.p, r.units, r.total) };
   }
 
@@ -99,13 +116,15 @@ export function sumRule(spec: SumSpec): Rule {
       const has = (t: RuleTable | undefined, cols: string[]) => t !== undefined && cols.every((c) => t.columns.some((x) => x.name === c));
       if (!has(parent, [spec.parent.total]) || !has(lines, [spec.lines.parentColumn, spec.lines.value])) return null;
       const state = new SumState(ctx.spill, parent!, lines!, spec);
+      const parentState = [...parent!.primaryKey, spec.parent.total];
+      const lineState = [...lines!.primaryKey, spec.lines.parentColumn, spec.lines.value];
       return {
         onRow(e, bulk) {
-          if (e.table === parent!.name) {
+          if (e.table === parent!.name && !unchanged(e, parentState)) {
             if (e.before) state.parentRow(e.before, false, bulk);
             if (e.after) state.parentRow(e.after, true, bulk);
           }
-          if (e.table === lines!.name) {
+          if (e.table === lines!.name && !unchanged(e, lineState)) {
             if (e.before) state.lineRow(e.before, false, bulk);
             if (e.after) state.lineRow(e.after, true, bulk);
           }

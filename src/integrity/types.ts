@@ -51,6 +51,17 @@ export function valueText(v: Row[string] | undefined): string | number | boolean
   return v;
 }
 
+/**
+ * An update that leaves these columns as they were: a rule whose state
+ * reads only them has nothing to do (most updates change a quantity, not a
+ * key, a reference or a total).
+ */
+export function unchanged(e: RowEvent, columns: readonly string[]): boolean {
+  if (!e.before || !e.after) return false;
+  // NaN differs from itself: such an update is taken as a change, which is only slower.
+  return columns.every((c) => valueText(e.before![c]) === valueText(e.after![c]));
+}
+
 /** The key keyText wrote, back as a row (big integers as digits, bytes as \\x… text): for messages and reports. */
 export function keyFromText(text: string): Row {
   return Object.fromEntries(JSON.parse(text) as [string, string | number | boolean | null][]);

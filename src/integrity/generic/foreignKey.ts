@@ -14,7 +14,7 @@ import type { RuleContext } from "../rule";
 import type { RuleForeignKey, RuleTable } from "../ruleSchema";
 import type { Spill } from "../spill";
 import { type Decision, type StatefulRun, statefulRule, Touched } from "../stateful";
-import { keyText, type RowEvent, valueText } from "../types";
+import { keyText, type RowEvent, unchanged, valueText } from "../types";
 
 export const FOREIGN_KEY_RULE = "foreign-key";
 
@@ -28,8 +28,11 @@ class ForeignKeyState {
   readonly parents: string;
   readonly children: string;
   readonly touched: Touched;
+  /** What a child row's state is made of: its key and the referencing columns. */
+  readonly keyAndReference: string[];
 
   constructor(private readonly spill: Spill, readonly child: RuleTable, readonly fk: RuleForeignKey) {
+    this.keyAndReference = [...child.primaryKey, ...fk.columns];
     this.parents = spill.name("fk_parent");
     this.children = spill.name("fk_child");
     spill.exec(`CREATE TABLE ${this.parents} (v TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
@@ -101,10 +104,12 @@ export const foreignKeyRule = statefulRule({
         const roles = byTable.get(e.table);
         if (!roles) return;
         for (const s of roles.asParent) {
+          if (unchanged(e, s.fk.refColumns)) continue;
           if (e.before) s.parent(e.before, -1, bulk);
           if (e.after) s.parent(e.after, 1, bulk);
         }
         for (const s of roles.asChild) {
+          if (unchanged(e, s.keyAndReference)) continue;
           if (e.before) s.childRow(e.before, false, bulk);
           if (e.after) s.childRow(e.after, true, bulk);
         }
