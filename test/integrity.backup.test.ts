@@ -16,7 +16,7 @@ import { tempDir } from "./support/databases";
 import { runCli as cli } from "./support/cli";
 import { stocktakeStore, type StocktakeStore } from "./support/stocktakeStore";
 
-interface Out { intact: boolean; status: string; findings: { rule: string; message: string; table?: string }[] }
+interface Out { file: string; intact: boolean; status: string; findings: { rule: string; message: string; table?: string }[] }
 
 function validate(file: string, extra: string[] = []): { status: number | null; out: Out; stderr: string } {
   const run = cli(["validate", "backup", file, "--json", ...extra]);
@@ -82,6 +82,12 @@ describe("validate backup", function () {
 
       it("ASnapshotNamedByFileNameInTheStoreIsFound", () => {
         expect(validate(s.snapshot, ["--dir", s.store]).status).to.equal(0);
+      });
+
+      it("LatestIsTheStoresNewestSnapshot", () => {
+        const { status, out, stderr } = validate("latest", ["--dir", s.store]);
+        expect(status, stderr).to.equal(0);
+        expect(out.file).to.equal(path.join(s.store, s.snapshot));
       });
     });
   }

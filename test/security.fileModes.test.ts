@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { looseModes } from "../src/operations/health/fileModes";
 import { CLI, cliEnv, expectOneError, runCli, type CliRun } from "./support/cli";
 import { tempDir } from "./support/databases";
 import { tinyApp } from "./support/tinyApp";
@@ -61,6 +62,11 @@ describe("files of a store are private (sqlite)", function () {
         expect(entries.filter((e) => e.entry.endsWith(".seg")), "segments written").to.have.length.of.at.least(1);
         const loose = entries.filter((e) => e.mode !== (e.isDir ? 0o700 : 0o600)).map((e) => `${e.entry} ${e.mode.toString(8)}`);
         expect(loose).to.deep.equal([]);
+        expect(fs.statSync(store).mode & 0o777, "the store folder the user made is made private").to.equal(0o700);
+        // git's snapshots/.gitkeep: an empty file is nothing for health to warn about.
+        fs.writeFileSync(path.join(store, ".gitkeep"), "", { mode: 0o644 });
+        fs.chmodSync(path.join(store, ".gitkeep"), 0o644);
+        expect(looseModes(store).count, "health's file modes").to.equal(0);
       } finally {
         await app.close();
       }

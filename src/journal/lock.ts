@@ -103,10 +103,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A store folder made by someone else (git's snapshots/, a mkdir under umask
+ * 022) becomes its owner's alone the first time the changelog writes into it,
+ * as the folders it creates are: it will hold the app's rows.
+ */
+function makePrivate(storeDir: string): void {
+  const stat = fs.statSync(storeDir);
+  if ((stat.mode & 0o077) === 0 || stat.uid !== process.getuid?.()) return;
+  try {
+    fs.chmodSync(storeDir, stat.mode & 0o700);
+  } catch {
+    // A store on a file system without modes: health reports it, nothing is lost.
+  }
+}
+
 /** Creates the store's journal directory if needed and takes its lock, before the database is touched. */
 export async function lockJournal(storeDir: string): Promise<JournalLock> {
   const dir = journalDir(storeDir);
   if (fs.existsSync(storeDir)) {
+    makePrivate(storeDir);
     // Not recursive where the store exists: a recursive mkdir reports a read-only file system as ENOENT.
     try {
       await fsp.mkdir(dir, { mode: PRIVATE_DIR });

@@ -5,7 +5,8 @@ import { listUserTables } from "../../db/catalog";
 import { openDatabase } from "../../db/connect";
 import { BackupError } from "../../errors";
 import { type BackupValidation, validateBackup } from "../../integrity/backup";
-import { resolveStoreDir } from "../../store";
+import { listSnapshots } from "../../snapshot";
+import { existingStore, resolveStoreDir } from "../../store";
 import { action } from "../action";
 import { validationJson, validationStatus, validationText } from "../findingsText";
 import { databaseOption, jsonOption, storeOption } from "../options";
@@ -15,8 +16,15 @@ import * as stdout from "../stdout";
 
 interface BackupOptions { dir?: string; db?: string; json?: boolean; rules?: string }
 
-/** A snapshot named by path, or by file name in the store. */
-function snapshotPath(file: string, dir?: string): string {
+/** A snapshot named by path, by file name in the store, or "latest": the store's newest (a safety snapshot is no backup). */
+async function snapshotPath(file: string, dir?: string): Promise<string> {
+  if (file === "latest") {
+    const store = existingStore(dir);
+    const { snapshots } = await listSnapshots(store);
+    const newest = snapshots.filter((s) => s.kind !== "safety").sort((a, b) => b.seq - a.seq || b.createdAt - a.createdAt)[0];
+    if (!newest) throw new BackupError("NOT_FOUND", `no snapshots in ${store}`, "take one with `backup`");
+    return path.join(store, newest.file);
+  }
   if (fs.existsSync(file)) return path.resolve(file);
   const inStore = path.join(resolveStoreDir(dir), file);
   if (fs.existsSync(inStore)) return inStore;
@@ -44,11 +52,12 @@ export function registerValidateBackup(validate: Command): void {
     .addOption(databaseOption("the database the backup must cover (every table of it present)"))
     .addOption(rulesOption())
     .addOption(jsonOption("print the result as one JSON object: file, intact, status, issues, warnings, seq, findings, counts"))
-    .addHelpText("after", "\nExamples:\n  stocktake-backup validate backup snapshots/manual-2026-11-26T14-05-00Z.snap\n" +
+    .addHelpText("after", "\n<file> is a snapshot file (a path, or a name in the store) or \"latest\", the store's newest.\n" +
+      "\nExamples:\n  stocktake-backup validate backup latest\n  stocktake-backup validate backup snapshots/manual-2026-11-26T14-05-00Z.snap\n" +
       "  stocktake-backup validate backup daily-backup-2026-11-26.snap --dir /var/backups/stocktake --json")
     .action(action(async (file: string, opts: BackupOptions) => {
       const rules = loadRules(opts.rules);
-      const target = snapshotPath(file, opts.dir);
+      const target = await snapshotPath(file, opts.dir);
       const requiredTables = await liveTables(opts.db);
       const bar = progressBar(opts.json, "validate {bar} {value}/{total} rows | {table}");
       let result: BackupValidation;

@@ -21,7 +21,9 @@ export function looseModes(dir: string, limit = 5): LooseModes {
   const visit = (full: string) => {
     const stat = fs.lstatSync(full, { throwIfNoEntry: false });
     if (stat === undefined || stat.isSymbolicLink()) return;
-    if ((stat.mode & 0o077) !== 0) {
+    // An empty file (git's snapshots/.gitkeep) holds nothing to read.
+    const holdsData = stat.isDirectory() || stat.size > 0;
+    if (holdsData && (stat.mode & 0o077) !== 0) {
       count++;
       if (loose.length < limit) loose.push({ entry: path.relative(dir, full) || ".", mode: (stat.mode & 0o777).toString(8) });
     }
