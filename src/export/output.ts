@@ -74,7 +74,9 @@ export class ScriptOutput {
     this.parts = [];
     this.size = 0;
     this.bytes += chunk.length;
-    if (!this.head.write(chunk)) await Promise.race([once(this.head, "drain"), once(this.head, "error")]);
+    // once() rejects on 'error' and removes its listeners either way; a race with once(…, "error")
+    // left one error listener behind per wait (MaxListenersExceededWarning on a large export).
+    if (!this.head.write(chunk)) await once(this.head, "drain").catch((e: Error) => { this.failure ??= e; });
     if (this.failure) throw this.failure;
   }
 

@@ -3,6 +3,7 @@
  * blocks encode column values alike, so a value reads back from either
  * exactly as it was captured.
  */
+import "./msgpackrWithoutExtract";
 import { Packr, addExtension, type Options } from "msgpackr";
 
 /**
