@@ -8,13 +8,15 @@ import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { rowConverter } from "../restore/convert";
 import { mapType } from "../schema/columnTypes";
 import { copyField } from "./copyText";
-import { sqlLiteral, type Dialect } from "./literal";
+import { sqlLiteral, type Dialect, type ValuePlace } from "./literal";
 
 /** Rows per INSERT: large enough that the statement overhead vanishes, small enough that a shell never holds much. */
 export const ROWS_PER_INSERT = 500;
 
 export class TableRowsWriter {
   private readonly names: string[];
+  /** Each column's place, made once: a place per value was most of the export's garbage. */
+  private readonly places: ValuePlace[];
   private readonly head: string;
   private readonly convert: ((values: ColumnValue[]) => ColumnValue[]) | null;
   private copying = false;
@@ -22,6 +24,7 @@ export class TableRowsWriter {
 
   constructor(readonly table: TableSchema, fromEngine: Dialect, private readonly dialect: Dialect, private readonly copy: boolean) {
     this.names = table.columns.map((c) => c.name);
+    this.places = this.names.map((column) => ({ table: table.name, column }));
     const columns = this.names.map(q).join(", ");
     this.head = copy ? `COPY ${q(table.name)} (${columns}) FROM stdin;\n` : `INSERT INTO ${q(table.name)} (${columns}) VALUES\n`;
     this.convert = fromEngine === dialect ? null : arrayConverter(table, fromEngine, dialect);
@@ -43,13 +46,12 @@ export class TableRowsWriter {
 
   private inserts(rows: ColumnValue[][]): string {
     const parts: string[] = [];
-    const names = this.names;
-    const table = this.table.name;
+    const places = this.places;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const tuples: string[] = [];
       for (const values of rows.slice(start, start + ROWS_PER_INSERT)) {
         const literals = new Array<string>(values.length);
-        for (let i = 0; i < values.length; i++) literals[i] = sqlLiteral(values[i], this.dialect, { table, column: names[i] });
+        for (let i = 0; i < values.length; i++) literals[i] = sqlLiteral(values[i], this.dialect, places[i]);
         tuples.push(`(${literals.join(", ")})`);
       }
       parts.push(`${this.head}${tuples.join(",\n")};\n`);
@@ -58,13 +60,12 @@ export class TableRowsWriter {
   }
 
   private copyLines(rows: ColumnValue[][]): string {
-    const names = this.names;
-    const table = this.table.name;
+    const places = this.places;
     const lines: string[] = [];
     if (!this.copying) { lines.push(this.head.slice(0, -1)); this.copying = true; }
     for (const values of rows) {
       const fields = new Array<string>(values.length);
-      for (let i = 0; i < values.length; i++) fields[i] = copyField(values[i], { table, column: names[i] });
+      for (let i = 0; i < values.length; i++) fields[i] = copyField(values[i], places[i]);
       lines.push(fields.join("\t"));
     }
     return lines.join("\n") + "\n";
