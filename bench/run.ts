@@ -3,6 +3,7 @@ import { benchCapture } from "./capture";
 import { benchCompaction } from "./compaction";
 import { benchExport } from "./export";
 import { benchIntegrity } from "./integrity";
+import { benchPostgres } from "./postgres";
 import { benchScheduledSnapshot } from "./schedule";
 import { benchSnapshotRestore } from "./snapshotRestore";
 import { BenchDir, benchScales } from "./support";
@@ -11,8 +12,8 @@ import { BenchDir, benchScales } from "./support";
  * npm run bench: every number is a ratio against a baseline run in the same
  * process (plugin off vs on), never an absolute timing to assert on.
  * BENCH_STEPS, BENCH_ROUNDS, BENCH_SCALES and BENCH_JOURNAL_CHANGES scale it;
- * BENCH_ONLY=capture, snapshot, schedule, integrity, compaction or export
- * runs one section.
+ * BENCH_ONLY=capture, snapshot, schedule, integrity, compaction, export or
+ * postgres runs one section; BENCH_PG_SCALES the postgres section's scales.
  */
 async function main(): Promise<void> {
   const work = new BenchDir();
@@ -36,6 +37,13 @@ async function main(): Promise<void> {
       process.stderr.write(`journal compaction at ${benchScales().join(" and ")} rows…\n`);
       console.log("\n## Journal compaction (SQLite)\n");
       console.log(await benchCompaction(work, benchScales()));
+    }
+    if (runs("postgres")) {
+      // The issue's scales: 1M and 10M rows (BENCH_PG_SCALES=1000000 for a shorter run).
+      const scales = (process.env.BENCH_PG_SCALES ?? "1000000,10000000").split(",").map(Number);
+      process.stderr.write(`PostgreSQL against pg_dump and pg_restore at ${scales.join(" and ")} rows…\n`);
+      console.log("\n## PostgreSQL: backup and restore against pg_dump and pg_restore\n");
+      console.log(await benchPostgres(work, scales));
     }
     if (runs("export")) {
       process.stderr.write(`export-sql at ${benchScales().join(" and ")} rows…\n`);

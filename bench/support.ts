@@ -91,7 +91,8 @@ export async function sqliteSource(work: BenchDir, total: number, name: string):
 
 export const PG = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 
-async function pgAdmin(sql: string): Promise<void> {
+/** A statement on the server's maintenance database (CREATE or DROP DATABASE). */
+export async function pgAdmin(sql: string): Promise<void> {
   const client = new Client({ connectionString: `${PG}/postgres` });
   await client.connect();
   try { await client.query(sql); } finally { await client.end(); }
