@@ -15,6 +15,7 @@ import { packr } from "../src/journal/msgpack";
 import { tempDir } from "./support/databases";
 import { runCli as cli } from "./support/cli";
 import { stocktakeStore, type StocktakeStore } from "./support/stocktakeStore";
+import { copySnapshotRows } from "./support/craft";
 
 interface Out { file: string; intact: boolean; status: string; findings: { rule: string; message: string; table?: string }[] }
 
@@ -31,21 +32,7 @@ async function withoutTable(from: string, to: string, drop: string): Promise<voi
     const schema = { ...h.schema, tables: h.schema.tables.filter((t) => t.name !== drop) };
     const ddl = h.ddl && { ...h.ddl, tables: h.ddl.tables.filter((t) => t.name !== drop) };
     const writer = await SnapshotWriter.create(to, { kind: h.kind, name: h.name, createdAt: h.createdAt, seq: h.seq, schema, ddl });
-    let current: string | null = null;
-    const written = new Set<string>();
-    for await (const batch of reader.rawBatches()) {
-      if (batch.table.name === drop) continue;
-      if (current !== batch.table.name) {
-        if (current !== null) await writer.endTable();
-        current = batch.table.name;
-        written.add(current);
-        await writer.beginTable(current);
-      }
-      await writer.writeRows(batch.rows);
-    }
-    if (current !== null) await writer.endTable();
-    for (const t of schema.tables) if (!written.has(t.name)) { await writer.beginTable(t.name); await writer.endTable(); }
-    await writer.finish();
+    await copySnapshotRows(reader, writer, schema.tables.map((t) => t.name));
   } finally {
     await reader.close();
   }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SNAPSHOT_EXT, snapshotFileName, SnapshotReader, SnapshotWriter } from "../../src/snapshot";
+import { copySnapshotRows } from "./craft";
 
 /**
  * Makes the snapshot `file` of the store look `ageMs` older: rewritten with
@@ -20,22 +21,7 @@ export async function ageSnapshot(dir: string, file: string, ageMs: number): Pro
       kind: h.kind, name: name.slice(0, -SNAPSHOT_EXT.length), createdAt, seq: h.seq, schema: h.schema, ddl: h.ddl,
       databaseId: h.databaseId ?? null, storeId: h.storeId ?? null,
     });
-    const written = new Set<string>();
-    let current: string | null = null;
-    for await (const batch of reader.rawBatches()) {
-      if (current !== batch.table.name) {
-        if (current !== null) await writer.endTable();
-        current = batch.table.name;
-        written.add(current);
-        await writer.beginTable(current);
-      }
-      await writer.writeRows(batch.rows);
-    }
-    if (current !== null) await writer.endTable();
-    for (const t of h.schema.tables) {
-      if (!written.has(t.name)) { await writer.beginTable(t.name); await writer.endTable(); }
-    }
-    await writer.finish();
+    await copySnapshotRows(reader, writer, h.schema.tables.map((t) => t.name));
   } finally {
     await reader.close();
   }

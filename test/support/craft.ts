@@ -12,23 +12,34 @@ export async function craftSnapshot(from: string, to: string, ddl: (header: Snap
   try {
     const h = reader.header;
     const writer = await SnapshotWriter.create(to, { kind: h.kind, name: h.name, createdAt: h.createdAt, seq: h.seq, schema: h.schema, ddl: ddl(h) as SchemaDdl });
-    const written = new Set<string>();
-    let current: string | null = null;
-    for await (const batch of reader.rawBatches()) {
-      if (current !== batch.table.name) {
-        if (current !== null) await writer.endTable();
-        current = batch.table.name;
-        written.add(current);
-        await writer.beginTable(current);
-      }
-      await writer.writeRows(batch.rows);
-    }
-    if (current !== null) await writer.endTable();
-    for (const t of h.schema.tables) {
-      if (!written.has(t.name)) { await writer.beginTable(t.name); await writer.endTable(); }
-    }
-    await writer.finish();
+    await copySnapshotRows(reader, writer, h.schema.tables.map((t) => t.name));
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Every row of `reader` into `writer`, table by table, then finished: the
+ * tables of `tables` only (in the reader's order), each written even when
+ * empty, so the copy's trailer names every table its header does.
+ */
+export async function copySnapshotRows(reader: SnapshotReader, writer: SnapshotWriter, tables: string[]): Promise<void> {
+  const keep = new Set(tables);
+  const written = new Set<string>();
+  let current: string | null = null;
+  for await (const batch of reader.rawBatches()) {
+    if (!keep.has(batch.table.name)) continue;
+    if (current !== batch.table.name) {
+      if (current !== null) await writer.endTable();
+      current = batch.table.name;
+      written.add(current);
+      await writer.beginTable(current);
+    }
+    await writer.writeRows(batch.rows);
+  }
+  if (current !== null) await writer.endTable();
+  for (const t of tables) {
+    if (!written.has(t)) { await writer.beginTable(t); await writer.endTable(); }
+  }
+  await writer.finish();
 }
