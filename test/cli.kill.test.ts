@@ -16,11 +16,10 @@ import { expect } from "chai";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { Client } from "pg";
 import { parseOwnerTag } from "../src/leftovers/owner";
 import { Rng } from "../src/stocktake/rng";
 import { runCli, startCli } from "./support/cli";
-import { PG_URL, tempDir } from "./support/databases";
+import { PG_URL, tempDir, withPg } from "./support/databases";
 import { StocktakeStore, stocktakeStore } from "./support/stocktakeStore";
 
 const KILLS = Number(process.env.STOCKTAKE_KILLS ?? 20);
@@ -31,15 +30,6 @@ const SOAK = process.env.STOCKTAKE_SOAK === "1";
 const SEED = Number(process.env.STOCKTAKE_KILL_SEED ?? Date.now() % 1_000_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function withPg<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: `${PG_URL}/postgres` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function walk(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

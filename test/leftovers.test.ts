@@ -8,11 +8,10 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import fs from "fs";
 import path from "path";
-import { Client } from "pg";
 import { HOST_ID } from "../src/leftovers/owner";
 import { databaseComment } from "../src/leftovers/scratch";
 import { runCli } from "./support/cli";
-import { PG_URL, tempDir } from "./support/databases";
+import { PG_URL, tempDir, withPg } from "./support/databases";
 import { writeBigJournal } from "./support/bigJournal";
 
 /** The pid of a process that has ended. */
@@ -23,15 +22,6 @@ function deadPid(): number {
 const seconds = (ms = Date.now()) => Math.floor(ms / 1000);
 const tag = (host: string, pid: number, since: number, sep = "-") => [host, pid, since, "0badcafe"].join(sep);
 
-async function withPg<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: `${PG_URL}/postgres` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function databaseExists(name: string): Promise<boolean> {
   return withPg(async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { attachChangelog, Changelog } from "../src";
 import { restore } from "../src/restore";
 import { tempDir } from "./support/databases";
-import { fillShop, ids, openShop, OrderSpec, orderSpec, ShopDb, updateOrder, writeLine, writeOrder } from "./support/shop";
+import { EXTREME_ORDERS, fillShop, ids, openShop, orderSpec, ShopDb, updateOrder, writeLine, writeOrder } from "./support/shop";
 import { dumpDatabase, dumpUrl, openUrl } from "./support/restoreSupport";
 import type { DataSource } from "typeorm";
 import type { DatabaseSchema } from "../src/db/types";
@@ -36,22 +36,6 @@ async function storageClassesAt(file: string, schema: DatabaseSchema): Promise<R
     await ds.destroy();
   }
 }
-
-/** The values naive writers break, before the random ones. */
-const EXTREMES: OrderSpec[] = [
-  { price: "9999999999.9999", big: 9223372036854775807n, weight: 0.1 + 0.2, flag: true, at: "2026-01-02 03:04:05.678",
-    stamped: "2026-01-02 03:04:05.6", doc: '{"a": [1, "x"], "b": null}', data: Buffer.from([0, 1, 2, 255]), ref: "0b7c7c1e-8f3a-4d55-9a51-0c1f3c9b2f10", note: "" },
-  { price: "-0.0001", big: -9223372036854775808n, weight: null, flag: false, at: null, stamped: null, doc: null,
-    data: Buffer.alloc(0), ref: "ffffffff-ffff-4fff-bfff-ffffffffffff", note: null },
-  { price: "0.0000", big: 9007199254740992n, weight: Infinity, flag: true, at: "1970-01-01 00:00:00", stamped: "2099-12-31 23:59:59.999999",
-    doc: ' { "ü" : 1.50 } ', data: null, ref: "00000000-0000-4000-8000-000000000000", note: "O'Reilly \"quoted\" \\ ü 😀" },
-  { price: "1.5000", big: 9007199254740991n, weight: -Infinity, flag: false, at: null, stamped: null, doc: "null", data: null,
-    ref: "12345678-1234-4234-8234-123456789abc", note: " " },
-  { price: "2.0000", big: 4294967296n, weight: -0, flag: true, at: null, stamped: null, doc: "[]", data: null,
-    ref: "12345678-1234-4234-8234-123456789abd", note: null },
-  { price: "3.0000", big: 0n, weight: NaN, flag: true, at: null, stamped: null, doc: "{}", data: null,
-    ref: "12345678-1234-4234-8234-123456789abe", note: null },
-];
 
 /** Every op, on awkward values, by plain SQL through the capture triggers. */
 async function workload(shop: ShopDb): Promise<void> {
@@ -87,7 +71,7 @@ async function workload(shop: ShopDb): Promise<void> {
   await q(`DELETE FROM "order" WHERE "id" = ?`, [withoutLines[3].id]);
   await q(`INSERT INTO "order" SELECT ?, "price", "big", "weight", "flag", "at", "stamped", "doc", "data", "ref", "note", "userId" FROM "order" WHERE "id" = ?`,
     [withoutLines[3].id, orders[2]]);
-  for (const spec of [...EXTREMES, ...specs.slice(40)]) await writeOrder(shop, spec, 3);
+  for (const spec of [...EXTREME_ORDERS, ...specs.slice(40)]) await writeOrder(shop, spec, 3);
   await q(`DELETE FROM "order" WHERE "id" IN (SELECT "id" FROM "order" ORDER BY "id" DESC LIMIT 3)`);
 }
 
@@ -101,7 +85,7 @@ describe("restore: the fast SQLite path (sqlite)", function () {
     let changelog: Changelog | null = null;
     try {
       changelog = await attachChangelog(shop.ds, { dir: store, groupWindowMs: 2 });
-      await fillShop(shop, EXTREMES);
+      await fillShop(shop, EXTREME_ORDERS);
       await changelog.snapshot({ kind: "manual" });
       await workload(shop);
       await changelog.flush();

@@ -10,24 +10,8 @@ import { loadWithForeignKeysOff } from "../src/restore/foreignKeys";
 import { applyChange, applyFrame, insertRows } from "../src/restore/rowWriter";
 import { ENGINES } from "./support/databases";
 import {
-  clearShop, dumpShop, expectBackupError, fillShop, ids, openShop, OrderSpec, orderSpec, ShopDb, table, TABLES, updateOrder, writeLine, writeOrder, writeUser,
+  clearShop, dumpShop, expectBackupError, EXTREME_ORDERS, fillShop, ids, openShop, OrderSpec, orderSpec, ShopDb, table, TABLES, updateOrder, writeLine, writeOrder, writeUser,
 } from "./support/shop";
-
-/** The values naive backups break, one row each, before the random ones. */
-const EXTREMES: OrderSpec[] = [
-  { price: "9999999999.9999", big: 9223372036854775807n, weight: 0.1 + 0.2, flag: true, at: "2026-01-02 03:04:05.678",
-    stamped: "2026-01-02 03:04:05.6", doc: '{"a": [1, "x"], "b": null}', data: Buffer.from([0, 1, 2, 255]), ref: "0b7c7c1e-8f3a-4d55-9a51-0c1f3c9b2f10", note: "" },
-  { price: "-0.0001", big: -9223372036854775808n, weight: null, flag: false, at: null, stamped: null, doc: null,
-    data: Buffer.alloc(0), ref: "ffffffff-ffff-4fff-bfff-ffffffffffff", note: null },
-  { price: "0.0000", big: 9007199254740992n, weight: Infinity, flag: true, at: "1970-01-01 00:00:00", stamped: "2099-12-31 23:59:59.999999",
-    doc: ' { "ü" : 1.50 } ', data: null, ref: "00000000-0000-4000-8000-000000000000", note: "O'Reilly \"quoted\" \\ ü 😀" },
-  { price: "1.5000", big: 9007199254740991n, weight: -Infinity, flag: false, at: null, stamped: null, doc: "null", data: null,
-    ref: "12345678-1234-4234-8234-123456789abc", note: " " },
-  { price: "2.0000", big: 4294967296n, weight: -0, flag: true, at: null, stamped: null, doc: "[]", data: null,
-    ref: "12345678-1234-4234-8234-123456789abd", note: null },
-  { price: "3.0000", big: 0n, weight: NaN, flag: true, at: null, stamped: null, doc: "{}", data: null,
-    ref: "12345678-1234-4234-8234-123456789abe", note: null },
-];
 
 async function withRunner<T>(shop: ShopDb, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   const runner = shop.ds.createQueryRunner();
@@ -118,7 +102,7 @@ for (const engine of ENGINES) {
           await load(target, rows);
           expect(await dumpShop(target)).to.deep.equal(rows);
           runs++;
-        }), { numRuns: 25, examples: [[EXTREMES]] });
+        }), { numRuns: 25, examples: [[EXTREME_ORDERS]] });
         expect(runs).to.be.greaterThan(0);
       } finally {
         await source.close();
@@ -130,7 +114,7 @@ for (const engine of ENGINES) {
       const source = await openShop(engine);
       const target = await openShop(engine);
       try {
-        await fillShop(source, EXTREMES);
+        await fillShop(source, EXTREME_ORDERS);
         await load(target, await dumpShop(source));
         const orders = (await dumpShop(target)).order;
         expect(orders.map((o) => o.big)).to.deep.equal(engine === "sqlite"
@@ -165,7 +149,7 @@ for (const engine of ENGINES) {
       try {
         // 3 columns × 25 000 rows = 75 000 parameters: over both limits (32 766 and 65 535) in one statement.
         const lines: Row[] = Array.from({ length: 25000 }, (_v, i) => ({ orderId: 1 + (i % 2), lineNo: i, qty: i * 3 }));
-        const orders = EXTREMES.slice(0, 2);
+        const orders = EXTREME_ORDERS.slice(0, 2);
         const source = await openShop(engine);
         try {
           await fillShop(source, orders);
@@ -191,7 +175,7 @@ for (const engine of ENGINES) {
           const capture = await createDialect(direct.ds);
           await capture.installTriggers(direct.schema);
           // A captured start, so that updates and deletes have rows to hit from the first op.
-          await fillShop(direct, EXTREMES.slice(0, 4));
+          await fillShop(direct, EXTREME_ORDERS.slice(0, 4));
           // Ops that break a constraint (a taken key, a parent with children) fail on the database and leave no change.
           for (const op of ops) await runOp(direct, op).catch(() => undefined);
           await capture.sealOrphans();
@@ -214,7 +198,7 @@ for (const engine of ENGINES) {
     it("an update or delete that does not hit exactly one row stops the replay, naming table, key and seq", async () => {
       const shop = await openShop(engine);
       try {
-        await fillShop(shop, EXTREMES.slice(0, 2));
+        await fillShop(shop, EXTREME_ORDERS.slice(0, 2));
         const rows = await dumpShop(shop);
         const order = table(shop, "order");
         const before = rows.order[0];
@@ -239,7 +223,7 @@ for (const engine of ENGINES) {
     it("a replay that fails halfway leaves the target as it was", async () => {
       const shop = await openShop(engine);
       try {
-        await fillShop(shop, EXTREMES.slice(0, 1));
+        await fillShop(shop, EXTREME_ORDERS.slice(0, 1));
         const before = await dumpShop(shop);
         const row = { ...before.order[0], id: 5 };
         const frames: Frame[] = [

@@ -67,3 +67,14 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
 export async function openDataSource(db: TestDatabase, entities: EntityList, extra?: Partial<DataSourceOptions>): Promise<DataSource> {
   return new DataSource(db.options(entities, extra)).initialize();
 }
+
+/** `work` with a client on the server's maintenance database (to list or drop databases), closed after. */
+export async function withPg<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: `${PG_URL}/postgres` });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -231,3 +231,19 @@ export async function expectBackupError(promise: Promise<unknown>, code: string,
   expect((error as BackupError).message).to.match(message);
   return error as BackupError;
 }
+
+/** The values naive backups break, one row each, before the random ones. */
+export const EXTREME_ORDERS: OrderSpec[] = [
+  { price: "9999999999.9999", big: 9223372036854775807n, weight: 0.1 + 0.2, flag: true, at: "2026-01-02 03:04:05.678",
+    stamped: "2026-01-02 03:04:05.6", doc: '{"a": [1, "x"], "b": null}', data: Buffer.from([0, 1, 2, 255]), ref: "0b7c7c1e-8f3a-4d55-9a51-0c1f3c9b2f10", note: "" },
+  { price: "-0.0001", big: -9223372036854775808n, weight: null, flag: false, at: null, stamped: null, doc: null,
+    data: Buffer.alloc(0), ref: "ffffffff-ffff-4fff-bfff-ffffffffffff", note: null },
+  { price: "0.0000", big: 9007199254740992n, weight: Infinity, flag: true, at: "1970-01-01 00:00:00", stamped: "2099-12-31 23:59:59.999999",
+    doc: ' { "ü" : 1.50 } ', data: null, ref: "00000000-0000-4000-8000-000000000000", note: "O'Reilly \"quoted\" \\ ü 😀" },
+  { price: "1.5000", big: 9007199254740991n, weight: -Infinity, flag: false, at: null, stamped: null, doc: "null", data: null,
+    ref: "12345678-1234-4234-8234-123456789abc", note: " " },
+  { price: "2.0000", big: 4294967296n, weight: -0, flag: true, at: null, stamped: null, doc: "[]", data: null,
+    ref: "12345678-1234-4234-8234-123456789abd", note: null },
+  { price: "3.0000", big: 0n, weight: NaN, flag: true, at: null, stamped: null, doc: "{}", data: null,
+    ref: "12345678-1234-4234-8234-123456789abe", note: null },
+];
