@@ -12,14 +12,14 @@ import { BackupError } from "../errors";
 import { loadNativeEncoder } from "../snapshot/nativeEncoder";
 import { PackedRows } from "../snapshot/packedRows";
 import { packRows } from "../snapshot/rowPacking";
-import { tablePages } from "../snapshot/sqlitePages";
+import { filteredPages, tablePages } from "../snapshot/sqlitePages";
 import type { FileViewCommand, FileViewMessage } from "./sqliteFileView";
 
 let db: BetterSqlite3.Database | null = null;
 let native = false;
 let schema: Extract<FileViewCommand, { type: "open" }>["schema"] | null = null;
 /** The page stream the parent reads now: one at a time, as the scan reads tables one after another. */
-let cursor: { id: number; pages: AsyncGenerator<PackedRows | unknown[][]> } | null = null;
+let cursor: { id: number; pages: AsyncGenerator<PackedRows | unknown[][]> | Generator<unknown[][]> } | null = null;
 
 function send(message: FileViewMessage): void {
   if (process.connected) process.send!(message);
@@ -63,7 +63,9 @@ async function handle(command: FileViewCommand): Promise<void> {
       if (cursor?.id !== command.cursor) {
         await cursor?.pages.return(undefined);
         const table = tableOf(schema!, command.table);
-        cursor = { id: command.cursor, pages: tablePages(db!, table, command.size, native, async () => undefined, command.where) };
+        const pages = command.where === undefined ? tablePages(db!, table, command.size, native, async () => undefined)
+          : filteredPages(db!, table, command.size, command.where);
+        cursor = { id: command.cursor, pages };
       }
       const next = await cursor.pages.next();
       if (next.done) return send({ type: "page", cursor: command.cursor, bytes: null, rows: 0 });

@@ -14,6 +14,7 @@ import type { Rule } from "./rule";
 import { ruleTable, type RuleTable } from "./ruleSchema";
 import type { Spill } from "./spill";
 import { type Decision, statefulRule, Touched } from "./stateful";
+import { sumQuestions } from "./sumQuestions";
 import { keyText, unchanged, valueText, type Severity } from "./types";
 
 export interface SumSpec {
@@ -26,6 +27,12 @@ export interface SumSpec {
   units(value: Row[string]): bigint | null;
   /** Units back as the decimal text a message shows. */
   format(units: bigint): string;
+  /**
+   * The decimal places of `units` (cents: 2), when a unit is a fixed decimal
+   * fraction of the value: then a scan of a live database asks it for the
+   * parents that can be wrong (sumQuestions.ts) instead of keeping every line.
+   */
+  scale?: number;
 }
 
 class SumState {
@@ -116,6 +123,15 @@ export function sumRule(spec: SumSpec): Rule {
       const has = (t: RuleTable | undefined, cols: string[]) => t !== undefined && cols.every((c) => t.columns.some((x) => x.name === c));
       if (!has(parent, [spec.parent.total]) || !has(lines, [spec.lines.parentColumn, spec.lines.value])) return null;
       const state = new SumState(ctx.spill, parent!, lines!, spec);
+      const questions = ctx.ask && spec.scale !== undefined
+        ? sumQuestions(ctx.schema.engine, { parent: parent!, total: spec.parent.total, lines: lines!, parentColumn: spec.lines.parentColumn, value: spec.lines.value, scale: spec.scale })
+        : null;
+      if (ctx.ask && questions) {
+        // Only the parents that can be wrong, and their lines, enter the spill; the commit decides on them as on every row.
+        ctx.ask(parent!.name, questions.parents, (row) => state.parentRow(row, true, true));
+        ctx.ask(lines!.name, questions.lines, (row) => state.lineRow(row, true, true));
+        return { onRow() {}, touched: () => [], all: () => state.wrong() };
+      }
       const parentState = [...parent!.primaryKey, spec.parent.total];
       const lineState = [...lines!.primaryKey, spec.lines.parentColumn, spec.lines.value];
       return {

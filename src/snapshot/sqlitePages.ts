@@ -21,19 +21,13 @@ import { PackedRows } from "./packedRows";
 
 type Page = ColumnValue[][] | PackedRows;
 
-/**
- * The rows of `table` in pages of about `size` rows. `pause` runs before each
- * page (a turn of the event loop, where a cancel may throw). `where`: only
- * the rows this SQL condition holds for, the table named `_cl` in it (an
- * integrity scan asks for the few rows a rule needs, ConsistentReader.batches).
- */
+/** The rows of `table` in pages of about `size` rows. `pause` runs before each page (a turn of the event loop, where a cancel may throw). */
 export async function* tablePages(db: BetterSqlite3.Database, table: TableSchema, size: number, native: boolean,
-  pause: () => Promise<void>, where?: string): AsyncGenerator<Page> {
+  pause: () => Promise<void>): AsyncGenerator<Page> {
   const limit = Math.max(1, Math.floor(size));
   const key = native ? rowidKey(db, table.name) : null;
-  const filter = where === undefined ? [] : [`(${where})`];
-  if (key !== null) yield* rowidPages(db, table, key, limit, pause, filter);
-  else yield* keyPages(db, table, limit, native, pause, filter);
+  if (key !== null) yield* rowidPages(db, table, key, limit, pause);
+  else yield* keyPages(db, table, limit, native, pause);
 }
 
 /**
@@ -56,10 +50,9 @@ function rowidKey(db: BetterSqlite3.Database, table: string): string | null {
  * so a page holds about `limit` rows and at most 16 times that (rowids are
  * unique); an empty range jumps to the next rowid.
  */
-async function* rowidPages(db: BetterSqlite3.Database, table: TableSchema, key: string, limit: number, pause: () => Promise<void>,
-  filter: string[]): AsyncGenerator<Page> {
+async function* rowidPages(db: BetterSqlite3.Database, table: TableSchema, key: string, limit: number, pause: () => Promise<void>): AsyncGenerator<Page> {
   const columns = table.columns.map((c) => q(c.name)).join(", ");
-  const range = `FROM ${q(table.name)} AS _cl NOT INDEXED WHERE ${[`${key} >= ? AND ${key} <= ?`, ...filter].join(" AND ")}`;
+  const range = `FROM ${q(table.name)} NOT INDEXED WHERE ${key} >= ? AND ${key} <= ?`;
   const packed = db.prepare(`SELECT stk_msgpack_ordered(${key}, ${columns}), count(*) ${range}`).raw(true);
   const values = db.prepare(`SELECT ${columns} ${range} ORDER BY ${key}`).raw(true);
   const nextKey = db.prepare(`SELECT min(${key}) FROM ${q(table.name)} WHERE ${key} > ?`).pluck().safeIntegers(true);
@@ -89,8 +82,7 @@ async function* rowidPages(db: BetterSqlite3.Database, table: TableSchema, key: 
  * Packed: the rows up to the page's last key (looked up first), ORDER BY
  * inside the aggregate.
  */
-async function* keyPages(db: BetterSqlite3.Database, table: TableSchema, limit: number, native: boolean, pause: () => Promise<void>,
-  filter: string[]): AsyncGenerator<Page> {
+async function* keyPages(db: BetterSqlite3.Database, table: TableSchema, limit: number, native: boolean, pause: () => Promise<void>): AsyncGenerator<Page> {
   const name = table.name;
   const byRowid = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE pk > 0").pluck().get(name) === 0;
   const width = table.columns.length;
@@ -101,14 +93,14 @@ async function* keyPages(db: BetterSqlite3.Database, table: TableSchema, limit: 
   const after = `${tuple} > (${keys.map(() => "?").join(", ")})`;
   const upTo = `${tuple} <= (${keys.map(() => "?").join(", ")})`;
   const order = `ORDER BY ${keys.join(", ")}`;
-  const where = (conditions: string[]) => (conditions.length + filter.length > 0 ? `WHERE ${[...filter, ...conditions].join(" AND ")}` : "");
+  const where = (conditions: string[]) => (conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "");
   // Each statement in two forms: for the first page (no lower bound) and for the next ones.
   const twice = (sql: (conditions: string[]) => string) => ({ first: db.prepare(sql([])).raw(true), next: db.prepare(sql([after])).raw(true) });
-  const rows = twice((c) => `SELECT ${columns}${byRowid ? ", rowid" : ""} FROM ${q(name)} AS _cl ${where(c)} ${order} LIMIT ${limit}`);
-  const keyAfter = twice((c) => `SELECT ${keys.join(", ")} FROM ${q(name)} AS _cl ${where(c)} ${order} LIMIT 1 OFFSET ?`);
+  const rows = twice((c) => `SELECT ${columns}${byRowid ? ", rowid" : ""} FROM ${q(name)} ${where(c)} ${order} LIMIT ${limit}`);
+  const keyAfter = twice((c) => `SELECT ${keys.join(", ")} FROM ${q(name)} ${where(c)} ${order} LIMIT 1 OFFSET ?`);
   const packed = native ? {
-    toEnd: twice((c) => `SELECT stk_msgpack_rows(${columns} ${order}), count(*) FROM ${q(name)} AS _cl ${where(c)}`),
-    toKey: twice((c) => `SELECT stk_msgpack_rows(${columns} ${order}), count(*) FROM ${q(name)} AS _cl ${where([...c, upTo])}`),
+    toEnd: twice((c) => `SELECT stk_msgpack_rows(${columns} ${order}), count(*) FROM ${q(name)} ${where(c)}`),
+    toKey: twice((c) => `SELECT stk_msgpack_rows(${columns} ${order}), count(*) FROM ${q(name)} ${where([...c, upTo])}`),
   } : null;
   const pick = <T>(forms: { first: T; next: T }, bound: ColumnValue[] | null) => (bound === null ? forms.first : forms.next);
 
@@ -184,5 +176,30 @@ function canonical(rows: ColumnValue[][]): void {
         if (Number.isSafeInteger(n)) row[i] = n;
       }
     }
+  }
+}
+
+/**
+ * The rows of `table` that the SQL condition `where` holds for (the table
+ * named `_cl` in it), in pages of `size`, in no particular order: one
+ * statement stepped through, not a query per page, so a condition with a
+ * subquery (an integrity rule's question: integrity/rule.ts) runs once.
+ * The connection runs nothing else until the pages are read or returned.
+ */
+export function* filteredPages(db: BetterSqlite3.Database, table: TableSchema, size: number, where: string): Generator<ColumnValue[][]> {
+  const columns = table.columns.map((c) => q(c.name)).join(", ");
+  const rows = db.prepare(`SELECT ${columns} FROM ${q(table.name)} AS _cl WHERE ${where}`).raw(true).safeIntegers(true).iterate() as IterableIterator<ColumnValue[]>;
+  let page: ColumnValue[][] = [];
+  for (const row of rows) {
+    page.push(row);
+    if (page.length >= size) {
+      canonical(page);
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) {
+    canonical(page);
+    yield page;
   }
 }
