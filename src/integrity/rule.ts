@@ -10,6 +10,7 @@
 import type { OperatorFunction } from "rxjs";
 import type { RuleSchema } from "./ruleSchema";
 import type { Spill } from "./spill";
+import type { Row } from "../db/types";
 import type { IntegrityEvent, Severity, Verdict } from "./types";
 
 export interface RuleContext {
@@ -17,6 +18,16 @@ export interface RuleContext {
   spill: Spill;
   /** "scan": rows of one state (a live database, a snapshot); "replay": a snapshot then the journal's transactions. */
   mode: "scan" | "replay";
+  /**
+   * Present in a scan of a live database, which can answer with its
+   * indexes: the rows of `table` that the SQL condition `where` holds for
+   * (the row's table named `_cl` in it) are read in the scan's own read
+   * and given to `take`, after every row event and before the commit. A
+   * rule that compares rows with each other asks this way for the few rows
+   * that can hold a finding (an orphan, say) instead of keeping every row
+   * in the spill; it still decides on them as it would on the events.
+   */
+  ask?: (table: string, where: string, take: (row: Row) => void) => void;
 }
 
 export interface Rule {

@@ -6,20 +6,32 @@
  * transaction's changes and its commit.
  */
 import { Subject } from "rxjs";
+import type { Row } from "../db/types";
 import { BackupError } from "../errors";
 import type { Rule, RuleContext } from "./rule";
 import type { RuleSchema } from "./ruleSchema";
 import { Spill } from "./spill";
 import type { IntegrityEvent, RowEvent, Verdict } from "./types";
 
+/** A rule's question to the scanned database (RuleContext.ask). */
+export interface Question {
+  rule: Rule;
+  table: string;
+  where: string;
+  take: (row: Row) => void;
+}
+
 export class RuleRun {
   private readonly subject = new Subject<IntegrityEvent>();
   private readonly spill = new Spill();
   private failure: unknown = null;
+  /** What the rules asked the scanned database (only when `canAsk`); the scan answers before its commit. */
+  readonly questions: Question[] = [];
 
-  constructor(rules: readonly Rule[], schema: RuleSchema, mode: RuleContext["mode"], onVerdict: (v: Verdict) => void) {
-    const context: RuleContext = { schema, spill: this.spill, mode };
+  constructor(rules: readonly Rule[], schema: RuleSchema, mode: RuleContext["mode"], onVerdict: (v: Verdict) => void, canAsk = false) {
     for (const rule of rules) {
+      const ask = (table: string, where: string, take: (row: Row) => void) => { this.questions.push({ rule, table, where, take }); };
+      const context: RuleContext = { schema, spill: this.spill, mode, ...(canAsk ? { ask } : {}) };
       rule.operator(context)(this.subject.asObservable()).subscribe({
         next: onVerdict,
         error: (error: unknown) => { this.failure ??= ruleFailed(rule, error); },
@@ -29,6 +41,16 @@ export class RuleRun {
 
   row(event: RowEvent): void {
     this.subject.next(event);
+    this.check();
+  }
+
+  /** A row that answers `question`. */
+  answer(question: Question, row: Row): void {
+    try {
+      question.take(row);
+    } catch (error) {
+      this.failure ??= ruleFailed(question.rule, error);
+    }
     this.check();
   }
 

@@ -6,13 +6,14 @@
 import type { DataSource } from "typeorm";
 import { listUserTables } from "../db/catalog";
 import { engineOf } from "../db/connect";
-import { createReader } from "../reader";
+import { type ConsistentReader, createReader } from "../reader";
 import { captureDdl } from "../schema/captureDdl";
 import { FindingCollector } from "./collector";
 import { entityConstraints } from "./entityConstraints";
 import type { Rule } from "./rule";
 import { ruleSchemaOf, type RuleSchema } from "./ruleSchema";
 import { RuleRun } from "./run";
+import { readSqliteFile } from "./sqliteFileView";
 import { type ValidationResult, validationResult } from "./result";
 
 export interface ScanOptions {
@@ -40,21 +41,28 @@ export async function scanDatabase(ds: DataSource, options: ScanOptions): Promis
   const ruleSchema: RuleSchema = entityConstraints(ruleSchemaOf(schema, ddl), ds);
   const collector = new FindingCollector();
   let rows = 0;
-  const { seq } = await reader.readConsistent(async (view) => {
-    const run = new RuleRun(options.rules, ruleSchema, "scan", collector.add);
+  const pageSize = options.pageSize ?? 2000;
+  const scan = async (view: ConsistentReader) => {
+    const run = new RuleRun(options.rules, ruleSchema, "scan", collector.add, true);
     try {
       for (const table of tables) {
-        for await (const batch of view.batches(table, options.pageSize ?? 2000)) {
+        for await (const batch of view.batches(table, pageSize)) {
           for (const row of batch) run.row({ table, op: "insert", seq: view.seq, at: checkedAt, before: null, after: row });
           rows += batch.length;
           options.onProgress?.({ table, rows });
         }
+      }
+      for (const question of run.questions) {
+        for await (const batch of view.batches(question.table, pageSize, question.where)) for (const row of batch) run.answer(question, row);
       }
       run.commit(view.seq, checkedAt);
     } finally {
       run.close();
     }
     return { seq: view.seq };
-  }, schema);
+  };
+  // A SQLite file reads faster in a process of its own (sqliteFileView.ts); elsewhere, or where that cannot load, through TypeORM.
+  const file = engineOf(ds) === "sqlite" ? reader.databaseFile() : null;
+  const { seq } = (file !== null ? (await readSqliteFile(file, schema, scan))?.value : undefined) ?? await reader.readConsistent(scan, schema);
   return validationResult(collector, { engine: engineOf(ds), seq, at: checkedAt, tables: tables.length, rows, rules: options.rules, ms: performance.now() - started });
 }

@@ -14,6 +14,7 @@ import type { Rule } from "./rule";
 import { ruleTable, type RuleTable } from "./ruleSchema";
 import type { Spill } from "./spill";
 import { type Decision, statefulRule, Touched } from "./stateful";
+import { sumQuestions } from "./sumQuestions";
 import { keyText, unchanged, valueText, type Severity } from "./types";
 
 export interface SumSpec {
@@ -26,7 +27,15 @@ export interface SumSpec {
   units(value: Row[string]): bigint | null;
   /** Units back as the decimal text a message shows. */
   format(units: bigint): string;
+  /**
+   * The decimal places of `units` (cents: 2), when a unit is a fixed decimal
+   * fraction of the value: then a scan of a live database asks it for the
+   * parents that can be wrong (sumQuestions.ts) instead of keeping every line.
+   */
+  scale?: number;
 }
+
+const PENDING_PARENTS = 10_000;
 
 class SumState {
   private readonly parents: string;
@@ -59,7 +68,13 @@ class SumState {
     if (!bulk) this.touched.add(p);
   }
 
-  lineRow(row: Row, present: boolean, bulk: boolean): void {
+  /** A line arrives (`present`) or leaves. `final`: a scan's line, never changed after, so nothing need remember it to take it back. */
+  lineRow(row: Row, present: boolean, bulk: boolean, final = false): void {
+    if (final) {
+      const p = this.subject(row[this.spec.lines.parentColumn]);
+      if (p !== null) this.addToSum(p, this.spec.units(row[this.spec.lines.value]) ?? 0n);
+      return;
+    }
     const k = keyText(keyOfRow(row, this.lineTable));
     // A load's rows are all new; otherwise the line's old place and units leave its parent's sum first.
     if (!bulk || !present) {
@@ -80,11 +95,26 @@ class SumState {
     if (!bulk) this.touched.add(p);
   }
 
+  /**
+   * Additions not yet in the spill: a bulk load adds its lines to few
+   * parents, so they are summed here first, a statement per parent rather
+   * than per line; bounded, and flushed before the sums are read.
+   */
+  private readonly pending = new Map<string, bigint>();
+
   private addToSum(p: string, units: bigint): void {
-    this.spill.sql(`INSERT INTO ${this.sums} (p, units) VALUES (?, ?) ON CONFLICT (p) DO UPDATE SET units = units + excluded.units`).run(p, units);
+    this.pending.set(p, (this.pending.get(p) ?? 0n) + units);
+    if (this.pending.size >= PENDING_PARENTS) this.flush();
+  }
+
+  private flush(): void {
+    const add = this.spill.sql(`INSERT INTO ${this.sums} (p, units) VALUES (?, ?) ON CONFLICT (p) DO UPDATE SET units = units + excluded.units`);
+    for (const [p, units] of this.pending) add.run(p, units);
+    this.pending.clear();
   }
 
   decide(p: string): Decision {
+    this.flush();
     const parent = this.spill.sql(`SELECT units FROM ${this.parents} WHERE p = ?`).safeIntegers(true).get(p) as { units: bigint | null } | undefined;
     if (!parent || parent.units === null) return { subject: p, table: this.parent.name, message: null };
     const sum = (this.spill.sql(`SELECT units FROM ${this.sums} WHERE p = ?`).safeIntegers(true).get(p) as { units: bigint } | undefined)?.units ?? 0n;
@@ -92,6 +122,7 @@ class SumState {
   }
 
   *wrong(): Iterable<Decision> {
+    this.flush();
     const rows = this.spill.sql(`SELECT p.p AS p, p.units AS units, coalesce(s.units, 0) AS total FROM ${this.parents} p
       LEFT JOIN ${this.sums} s ON s.p = p.p
       WHERE p.units IS NOT NULL AND p.units <> coalesce(s.units, 0) ORDER BY p.p`).safeIntegers(true).all() as { p: string; units: bigint; total: bigint }[];
@@ -116,6 +147,15 @@ export function sumRule(spec: SumSpec): Rule {
       const has = (t: RuleTable | undefined, cols: string[]) => t !== undefined && cols.every((c) => t.columns.some((x) => x.name === c));
       if (!has(parent, [spec.parent.total]) || !has(lines, [spec.lines.parentColumn, spec.lines.value])) return null;
       const state = new SumState(ctx.spill, parent!, lines!, spec);
+      const questions = ctx.ask && spec.scale !== undefined
+        ? sumQuestions(ctx.schema.engine, { parent: parent!, total: spec.parent.total, lines: lines!, parentColumn: spec.lines.parentColumn, value: spec.lines.value, scale: spec.scale })
+        : null;
+      if (ctx.ask && questions) {
+        // Only the parents that can be wrong, and their lines, enter the spill; the commit decides on them as on every row.
+        ctx.ask(parent!.name, questions.parents, (row) => state.parentRow(row, true, true));
+        ctx.ask(lines!.name, questions.lines, (row) => state.lineRow(row, true, true, true));
+        return { onRow() {}, touched: () => [], all: () => state.wrong() };
+      }
       const parentState = [...parent!.primaryKey, spec.parent.total];
       const lineState = [...lines!.primaryKey, spec.lines.parentColumn, spec.lines.value];
       return {

@@ -27,8 +27,8 @@ export abstract class CatalogReader {
   /** Inside the read transaction: the head it sees, and its tables page by page. */
   protected async consistentView(runner: QueryRunner, schema: DatabaseSchema): Promise<ConsistentReader> {
     const head = await readHead(runner, this.engine);
-    return { seq: head.seq, at: head.at, batches: (table, size) => this.keysetBatches(runner, schema, table, size) };
+    return { seq: head.seq, at: head.at, batches: (table, size, where) => this.keysetBatches(runner, schema, table, size, where) };
   }
 
-  protected abstract keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]>;
+  protected abstract keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number, where?: string): AsyncGenerator<Row[]>;
 }

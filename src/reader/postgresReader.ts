@@ -53,7 +53,7 @@ export class PostgresReader extends CatalogReader implements DatabaseReader {
    * last key bound as its text and cast back to the column's type. A table
    * without a primary key pages by ctid, which is stable inside the snapshot.
    */
-  protected async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
+  protected async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number, where?: string): AsyncGenerator<Row[]> {
     const t = tableOf(schema, table);
     const declared: { keyed: boolean }[] = await runner.query(
       "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [quoteIdent(table)]);
@@ -64,8 +64,11 @@ export class PostgresReader extends CatalogReader implements DatabaseReader {
     const select = `SELECT _cl::text AS r, ${keys.map((k, i) => `${k.sql}::text AS k${i}`).join(", ")} FROM ${quoteIdent(table)} AS _cl`;
     const order = `ORDER BY ${keys.map((k) => k.sql).join(", ")} LIMIT ${limit}`;
     const fetch = (last: (string | null)[] | null): Promise<Record<string, string | null>[]> => {
-      const where = last === null ? "" : `WHERE (${keys.map((k) => k.sql).join(", ")}) > (${keys.map((k, i) => `$${i + 1}::${k.type}`).join(", ")})`;
-      return runner.query(`${select} ${where} ${order}`, last ?? []);
+      const conditions = [
+        ...(where === undefined ? [] : [`(${where})`]),
+        ...(last === null ? [] : [`(${keys.map((k) => k.sql).join(", ")}) > (${keys.map((k, i) => `$${i + 1}::${k.type}`).join(", ")})`]),
+      ];
+      return runner.query(`${select} ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""} ${order}`, last ?? []);
     };
     // The next page is read while this one is parsed and written: at most two pages in memory.
     let next: Promise<Record<string, string | null>[]> | null = fetch(null);

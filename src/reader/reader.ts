@@ -40,7 +40,9 @@ export interface ConsistentReader {
   /**
    * Rows of a table in the canonical form of dumpTable, in primary key
    * order, at most `size` per batch: read by keyset pagination, so memory
-   * does not grow with the table (I6).
+   * does not grow with the table (I6). `where`: only the rows this SQL
+   * condition holds for, the row's table named `_cl` in it (an integrity
+   * rule asks the database for the few rows it needs: integrity/rule.ts).
    */
-  batches(table: string, size: number): AsyncIterable<Row[]>;
+  batches(table: string, size: number, where?: string): AsyncIterable<Row[]>;
 }

@@ -57,20 +57,23 @@ export class SqliteReader extends CatalogReader implements DatabaseReader {
    * is their canonical form; a big integer key is bound as text and cast,
    * never rounded through a JavaScript number.
    */
-  protected async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number): AsyncGenerator<Row[]> {
+  protected async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number, where?: string): AsyncGenerator<Row[]> {
     const t = tableOf(schema, table);
     const declared: { n: number }[] = await runner.query("SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0", [table]);
     const byRowid = Number(declared[0]?.n) === 0;
-    const keys = byRowid ? ["t.rowid"] : t.primaryKey.map((c) => `t.${q(c)}`);
-    const rowid = byRowid ? ", t.rowid AS _changelog_rowid" : "";
-    const select = `SELECT ${sqliteNativeRowSql("t", t.columns.map((c) => c.name))}${rowid} FROM ${q(table)} AS t`;
+    const keys = byRowid ? ["_cl.rowid"] : t.primaryKey.map((c) => `_cl.${q(c)}`);
+    const rowid = byRowid ? ", _cl.rowid AS _changelog_rowid" : "";
+    const select = `SELECT ${sqliteNativeRowSql("_cl", t.columns.map((c) => c.name))}${rowid} FROM ${q(table)} AS _cl`;
     const limit = Math.max(1, Math.floor(size));
     const order = `ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
     type Native = Record<string, unknown>;
     const fetch = (last: ColumnValue[] | null): Promise<Native[]> => {
-      const where = last === null ? "" : `WHERE (${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`;
+      const conditions = [
+        ...(where === undefined ? [] : [`(${where})`]),
+        ...(last === null ? [] : [`(${keys.join(", ")}) > (${last.map((v) => (typeof v === "bigint" ? "CAST(? AS INTEGER)" : "?")).join(", ")})`]),
+      ];
       const params = last === null ? [] : last.map((v) => (typeof v === "bigint" ? v.toString() : v));
-      return runner.query(`${select} ${where} ${order}`, params);
+      return runner.query(`${select} ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""} ${order}`, params);
     };
     // The next page is read while this one is converted and written: at most two pages in memory.
     let next: Promise<Native[]> | null = fetch(null);

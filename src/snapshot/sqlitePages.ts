@@ -178,3 +178,28 @@ function canonical(rows: ColumnValue[][]): void {
     }
   }
 }
+
+/**
+ * The rows of `table` that the SQL condition `where` holds for (the table
+ * named `_cl` in it), in pages of `size`, in no particular order: one
+ * statement stepped through, not a query per page, so a condition with a
+ * subquery (an integrity rule's question: integrity/rule.ts) runs once.
+ * The connection runs nothing else until the pages are read or returned.
+ */
+export function* filteredPages(db: BetterSqlite3.Database, table: TableSchema, size: number, where: string): Generator<ColumnValue[][]> {
+  const columns = table.columns.map((c) => q(c.name)).join(", ");
+  const rows = db.prepare(`SELECT ${columns} FROM ${q(table.name)} AS _cl WHERE ${where}`).raw(true).safeIntegers(true).iterate() as IterableIterator<ColumnValue[]>;
+  let page: ColumnValue[][] = [];
+  for (const row of rows) {
+    page.push(row);
+    if (page.length >= size) {
+      canonical(page);
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) {
+    canonical(page);
+    yield page;
+  }
+}

@@ -86,6 +86,14 @@ export function gtin(rng: Rng): string {
  */
 export function decimalUnits(value: unknown, scale: number): bigint | null {
   if (typeof value === "bigint") return value * 10n ** BigInt(scale);
+  if (typeof value === "number" && scale <= 15) {
+    // The common case without text: r / 10^scale is the double nearest the decimal r (IEEE division rounds
+    // correctly), so when it is `value`, `value` reads as that decimal. Below 2^50 units, two decimals of
+    // `scale` places never share a double, so this is the answer the text below gives, at a tenth of its cost.
+    const f = 10 ** scale;
+    const r = Math.round(value * f);
+    if (Math.abs(r) < 2 ** 50 && r / f === value) return BigInt(r);
+  }
   let text: string;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return null;

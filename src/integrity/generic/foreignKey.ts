@@ -8,6 +8,7 @@
  * referenced value, and which value each child row references (indexed, so
  * a parent's delete finds its children).
  */
+import { quoteIdent as q } from "../../db/sql";
 import type { Row } from "../../db/types";
 import { keyOfRow } from "../rowRule";
 import type { RuleContext } from "../rule";
@@ -96,6 +97,12 @@ export const foreignKeyRule = statefulRule({
   start(ctx): StatefulRun | null {
     const states = foreignKeyRules(ctx).map(({ fk, child }) => new ForeignKeyState(ctx.spill, child, fk));
     if (states.length === 0) return null;
+    if (ctx.ask) {
+      // A live database answers with its indexes: only the children with no parent enter the spill, which holds no
+      // parent, so each is an orphan and the commit decides (and words, and orders) as it does on every row.
+      for (const s of states) ctx.ask(s.child.name, orphanCondition(s.fk), (row) => s.childRow(row, true, true));
+      return { onRow() {}, touched: () => [], *all() { for (const s of states) for (const d of s.orphans()) yield withColumns(d, s); } };
+    }
     const byTable = new Map<string, { asChild: ForeignKeyState[]; asParent: ForeignKeyState[] }>();
     const entry = (t: string) => { let e = byTable.get(t); if (!e) { e = { asChild: [], asParent: [] }; byTable.set(t, e); } return e; };
     for (const s of states) { entry(s.child.name).asChild.push(s); entry(s.fk.table).asParent.push(s); }
@@ -123,6 +130,17 @@ export const foreignKeyRule = statefulRule({
     };
   },
 });
+
+/**
+ * A row (`_cl`) whose key has no NULL and names no parent row: SQL's own
+ * MATCH SIMPLE, compared as the database compares (as its own foreign keys
+ * are checked).
+ */
+function orphanCondition(fk: RuleForeignKey): string {
+  const set = fk.columns.map((c) => `_cl.${q(c)} IS NOT NULL`);
+  const match = fk.columns.map((c, i) => `_p.${q(fk.refColumns[i])} = _cl.${q(c)}`);
+  return `${set.join(" AND ")} AND NOT EXISTS (SELECT 1 FROM ${q(fk.table)} AS _p WHERE ${match.join(" AND ")})`;
+}
 
 /** Two foreign keys of one row are two subjects: the columns are part of the subject's identity. */
 function withColumns(d: Decision, s: ForeignKeyState): Decision {

@@ -27,6 +27,7 @@ export const orderTotalRule = sumRule({
   lines: { table: "orderItem", parentColumn: "orderId", value: "lineTotal" },
   units: cents,
   format: money,
+  scale: 2,
 });
 
 export const stocktakeTotalRule = sumRule({
@@ -37,6 +38,7 @@ export const stocktakeTotalRule = sumRule({
   lines: { table: "stocktakeItem", parentColumn: "stocktakeId", value: "lineValue" },
   units: cents,
   format: money,
+  scale: 2,
 });
 
 /** round(quantity × price, 2) as the app rounds (money.ts lineCents: Math.round, half up), in integers: quantity in thousandths, price in cents. */
