@@ -77,8 +77,12 @@ const ops: Record<string, Op> = {
   },
   /** validate data: the rules over the live database (SQLite file or PostgreSQL URL), the function behind the CLI command. */
   validate: async ([db]) => {
+    // A SQLite file is read by a child process (src/integrity/sqliteFileView.ts): its memory counts too.
+    let readerPeakKb = 0;
+    const watch = setInterval(() => { readerPeakKb = Math.max(readerPeakKb, childrenPeakKb()); }, 5);
     const result = await validateLive({ db, json: true, rules: RULES });
-    return { rows: result.rows, findings: result.findingsTotal };
+    clearInterval(watch);
+    return { rows: result.rows, findings: result.findingsTotal, readerRssMb: readerPeakKb / 1024 };
   },
   /** audit: the rules over the snapshot and journal; times the replay as the replay op does (from the load's last batch to the last frame). */
   audit: async ([store]) => {
