@@ -13,6 +13,9 @@ import type { Spill } from "./spill";
 import type { Row } from "../db/types";
 import type { IntegrityEvent, Severity, Verdict } from "./types";
 
+/** A question's SQL condition, or a function that makes it when the question's turn comes (null: nothing to ask). */
+export type Where = string | (() => string | null);
+
 export interface RuleContext {
   schema: RuleSchema;
   spill: Spill;
@@ -26,8 +29,11 @@ export interface RuleContext {
    * rule that compares rows with each other asks this way for the few rows
    * that can hold a finding (an orphan, say) instead of keeping every row
    * in the spill; it still decides on them as it would on the events.
+   * Questions are answered in the order asked; a `where` given as a
+   * function is made when its turn comes (after the earlier answers were
+   * taken), and null asks nothing.
    */
-  ask?: (table: string, where: string, take: (row: Row) => void) => void;
+  ask?: (table: string, where: Where, take: (row: Row) => void) => void;
 }
 
 export interface Rule {

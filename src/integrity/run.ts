@@ -8,7 +8,7 @@
 import { Subject } from "rxjs";
 import type { Row } from "../db/types";
 import { BackupError } from "../errors";
-import type { Rule, RuleContext } from "./rule";
+import type { Rule, RuleContext, Where } from "./rule";
 import type { RuleSchema } from "./ruleSchema";
 import { Spill } from "./spill";
 import type { IntegrityEvent, RowEvent, Verdict } from "./types";
@@ -17,7 +17,7 @@ import type { IntegrityEvent, RowEvent, Verdict } from "./types";
 export interface Question {
   rule: Rule;
   table: string;
-  where: string;
+  where: Where;
   take: (row: Row) => void;
 }
 
@@ -30,7 +30,7 @@ export class RuleRun {
 
   constructor(rules: readonly Rule[], schema: RuleSchema, mode: RuleContext["mode"], onVerdict: (v: Verdict) => void, canAsk = false) {
     for (const rule of rules) {
-      const ask = (table: string, where: string, take: (row: Row) => void) => { this.questions.push({ rule, table, where, take }); };
+      const ask = (table: string, where: Where, take: (row: Row) => void) => { this.questions.push({ rule, table, where, take }); };
       const context: RuleContext = { schema, spill: this.spill, mode, ...(canAsk ? { ask } : {}) };
       rule.operator(context)(this.subject.asObservable()).subscribe({
         next: onVerdict,

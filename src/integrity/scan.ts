@@ -53,7 +53,9 @@ export async function scanDatabase(ds: DataSource, options: ScanOptions): Promis
         }
       }
       for (const question of run.questions) {
-        for await (const batch of view.batches(question.table, pageSize, question.where)) for (const row of batch) run.answer(question, row);
+        const where = typeof question.where === "function" ? question.where() : question.where;
+        if (where === null) continue;
+        for await (const batch of view.batches(question.table, pageSize, where)) for (const row of batch) run.answer(question, row);
       }
       run.commit(view.seq, checkedAt);
     } finally {

@@ -152,8 +152,10 @@ export function sumRule(spec: SumSpec): Rule {
         : null;
       if (ctx.ask && questions) {
         // Only the parents that can be wrong, and their lines, enter the spill; the commit decides on them as on every row.
-        ctx.ask(parent!.name, questions.parents, (row) => state.parentRow(row, true, true));
-        ctx.ask(lines!.name, questions.lines, (row) => state.lineRow(row, true, true, true));
+        // Where no parent can be wrong (a clean database) the lines are not asked for: their question costs as much again.
+        let parents = 0;
+        ctx.ask(parent!.name, questions.parents, (row) => { parents++; state.parentRow(row, true, true); });
+        ctx.ask(lines!.name, () => (parents > 0 ? questions.lines : null), (row) => state.lineRow(row, true, true, true));
         return { onRow() {}, touched: () => [], all: () => state.wrong() };
       }
       const parentState = [...parent!.primaryKey, spec.parent.total];
