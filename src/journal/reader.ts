@@ -55,18 +55,27 @@ export function* readFrames(storeDir: string, options: ReadOptions = {}): Genera
   for (let i = start; i < segments.length; i++) {
     if (previous) checkContinuity(storeDir, previous, segments[i]);
     const newest = i === segments.length - 1;
-    // The newest segment may end inside a transaction being written: find where its whole ones end first.
-    const whole = newest ? scanSegment(segments[i], true) : null;
     const scanner = SegmentScanner.open(segments[i], newest);
     if (!scanner) return; // the newest segment, caught while being created
+    // The newest segment may end inside a transaction being written. Where it
+    // holds a split one, it is scanned through (once) to find where its whole
+    // transactions end; a frame that is a whole transaction needs no scan.
+    let whole: SegmentScanner | null | undefined;
     try {
       for (;;) {
-        if (whole && scanner.position >= whole.completeEnd) {
-          if (whole.tail?.kind === "suspect") throw suspectTail(whole);
+        if (whole !== undefined && (whole === null || scanner.position >= whole.completeEnd)) {
+          if (whole?.tail?.kind === "suspect") throw suspectTail(whole);
           return;
         }
         const next = scanner.nextFrame();
-        if (!next) break;
+        if (!next) {
+          if (newest && scanner.tail?.kind === "suspect") throw suspectTail(scanner);
+          break;
+        }
+        if (newest && next.frame.more && whole === undefined) {
+          whole = scanSegment(segments[i], true);
+          if (whole === null || next.offset >= whole.completeEnd) continue; // the check at the top ends the read
+        }
         const f = next.frame;
         if ((toSeq !== undefined && f.seq > toSeq) || (toTime !== undefined && f.at > toTime)) return;
         if (!started && ((fromSeq !== undefined && f.seq < fromSeq) || (fromTime !== undefined && f.at < fromTime))) continue;
