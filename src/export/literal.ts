@@ -19,15 +19,11 @@
  */
 import { quoteLiteral } from "../db/sql";
 import type { ColumnValue, Engine } from "../db/types";
-import { BackupError } from "../errors";
+import { nulInPostgres, type ValuePlace } from "../db/copyText";
 
 export type Dialect = Engine;
 
-/** Where a value comes from, for the one error a value can cause. */
-export interface ValuePlace {
-  table: string;
-  column: string;
-}
+export type { ValuePlace };
 
 const SAFE = 2 ** 53;
 
@@ -59,9 +55,4 @@ export function sqlLiteral(value: ColumnValue, dialect: Dialect, place: ValuePla
     throw nulInPostgres(place);
   }
   return quoteLiteral(value, dialect);
-}
-
-export function nulInPostgres(place: ValuePlace): BackupError {
-  return new BackupError("BAD_INPUT", `table "${place.table}", column "${place.column}" holds text with a NUL character, which PostgreSQL text cannot store`,
-    "export for SQLite (--dialect sqlite), or change the value in the source");
 }

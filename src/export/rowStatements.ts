@@ -7,7 +7,7 @@ import { quoteIdent as q } from "../db/sql";
 import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { rowConverter } from "../restore/convert";
 import { mapType } from "../schema/columnTypes";
-import { copyField } from "./copyText";
+import { copyField } from "../db/copyText";
 import { sqlLiteral, type Dialect, type ValuePlace } from "./literal";
 
 /** Rows per INSERT: large enough that the statement overhead vanishes, small enough that a shell never holds much. */

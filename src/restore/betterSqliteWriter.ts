@@ -80,6 +80,10 @@ export class BetterSqliteWriter implements RowSink {
     // Nothing is held back: every change is written when it is applied.
   }
 
+  async abandon(): Promise<void> {
+    // Nothing is held back, and nothing keeps the connection busy.
+  }
+
   /** One replayed change, failing as ReplayWriter does (the message names the seq). */
   async apply(table: TableSchema, change: RowChange, seq: number): Promise<void> {
     const s = this.prepared(table);

@@ -32,9 +32,23 @@ function targetTable(ctx: LoadContext, name: string): TableSchema {
 
 /** Writes every row of the snapshot; returns rows per table. The reader checks each block, and each table's count and digest at its end. */
 export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onRows: (table: string, rows: number) => void): Promise<Map<string, number>> {
-  const { seq, createdAt: at, engine: fromEngine } = reader.header;
   const loaded = new Map<string, number>();
   const converters = new Map<string, ((row: Row) => Row) | null>();
+  try {
+    await loadBatches(ctx, reader, converters, loaded, onRows);
+    // The last table's rows may still be held (an open COPY): the connection must be free for what follows.
+    await ctx.sink.flush();
+  } catch (error) {
+    // A damaged block, a refused row, a bad value: whatever failed, the caller's ROLLBACK must be able to run.
+    await ctx.sink.abandon().catch(() => undefined);
+    throw error;
+  }
+  return loaded;
+}
+
+async function loadBatches(ctx: LoadContext, reader: SnapshotReader, converters: Map<string, ((row: Row) => Row) | null>,
+  loaded: Map<string, number>, onRows: (table: string, rows: number) => void): Promise<void> {
+  const { seq, createdAt: at, engine: fromEngine } = reader.header;
   for await (const batch of reader.rawBatches()) {
     const table = targetTable(ctx, batch.table.name);
     let convert = converters.get(table.name);
@@ -53,7 +67,6 @@ export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onR
     loaded.set(table.name, (loaded.get(table.name) ?? 0) + rows.length);
     onRows(table.name, rows.length);
   }
-  return loaded;
 }
 
 export interface Replayed {

@@ -66,6 +66,11 @@ export class ReplayWriter implements RowSink {
     for (const batch of [...this.pending.values()]) await this.write(batch);
   }
 
+  /** Pending batches are dropped: the transaction they belong to is being rolled back. */
+  async abandon(): Promise<void> {
+    this.pending.clear();
+  }
+
   private limit(table: TableSchema): number {
     // An UPDATE binds the old key and every column per row.
     return Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS[this.engine] / (table.columns.length + table.primaryKey.length))));

@@ -8,10 +8,16 @@ import type { Row, TableSchema } from "../db/types";
 import type { RowChange } from "../journal/types";
 
 export interface RowSink {
-  /** Rows of a snapshot's table. */
+  /** Rows of a snapshot's table; may be held back (or a COPY kept open) until the next table, apply() or flush(). */
   insert(table: TableSchema, rows: Row[]): Promise<void>;
   /** One replayed change of transaction `seq`; may be held back until flush(). */
   apply(table: TableSchema, change: RowChange, seq: number): Promise<void>;
-  /** Writes whatever apply() held back. */
+  /** Writes whatever insert() or apply() held back; afterwards the connection is free for any statement. */
   flush(): Promise<void>;
+  /**
+   * After a failure: drops whatever is held back and frees the connection
+   * (an open COPY would keep the caller's ROLLBACK waiting forever). Never
+   * throws; the caller's transaction undoes what was written.
+   */
+  abandon(): Promise<void>;
 }

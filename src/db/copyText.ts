@@ -4,9 +4,23 @@
  * the value's text form otherwise with backslash, newline, carriage return
  * and tab escaped, since those end a field or a row. bytea's text form
  * (\x…) begins with a backslash, which is escaped like any other.
+ * Written by export-sql --copy and read by a restore's COPY into
+ * PostgreSQL (restore/postgresCopyWriter.ts), hence its place in db/.
  */
-import type { ColumnValue } from "../db/types";
-import { nulInPostgres, type ValuePlace } from "./literal";
+import { BackupError } from "../errors";
+import type { ColumnValue } from "./types";
+
+/** Where a value comes from, for the one error a value can cause. */
+export interface ValuePlace {
+  table: string;
+  column: string;
+}
+
+/** PostgreSQL text cannot hold NUL at all: such a value is refused, naming where it is. */
+export function nulInPostgres(place: ValuePlace): BackupError {
+  return new BackupError("BAD_INPUT", `table "${place.table}", column "${place.column}" holds text with a NUL character, which PostgreSQL text cannot store`,
+    "export or restore into SQLite instead (export-sql --dialect sqlite), or change the value in the source");
+}
 
 const SPECIAL = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
