@@ -164,6 +164,16 @@ for (const engine of ENGINES) {
         expect(await loadedDump(engine, file, app.schema, createTables)).to.deep.equal(points[1].dump);
       }
     });
+
+    it("TheStateAtAnInstantIsFoldedInTheStoresScratchFolderNotTheSystemsTemporaryOne", async () => {
+      const points = await app.run([[{ op: "insert", row: {} }], [{ op: "insert", row: {} }]]);
+      const out = path.join(tempDir("transfer-out-"), "scratch.sql");
+      // A temporary folder that cannot be written: an export that put its scratch there fails.
+      const r = cli(["export-sql", "--dir", app.store, "--to-seq", String(points[1].seq), "--schema", out], { TMPDIR: path.join(tempDir("no-tmp-"), "missing") });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(await loadedDump(engine, out, app.schema)).to.deep.equal(points[1].dump);
+      expect(fs.existsSync(path.join(app.store, "scratch")), "the scratch folder is removed with the overlay").to.equal(false);
+    });
   });
 }
 

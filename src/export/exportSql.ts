@@ -71,7 +71,7 @@ export async function exportSql(options: ExportOptions): Promise<ExportResult> {
     const order = reader.trailer.tables.map((t) => t.name);
     const replicaRole = dialect === "postgres" && !options.schema && !orderAcceptsForeignKeys(order, header.ddl);
     if (replicaRole) warnings.push("the tables' order does not satisfy their foreign keys: the script turns their checks off for its transaction (session_replication_role), which needs a superuser");
-    const { overlay, frames } = foldJournal(store, header.schema.tables, header.seq, plan.targetSeq);
+    const { overlay, frames } = await foldJournal(store, header.schema.tables, header.seq, plan.targetSeq);
     const batches = rowsAt(reader, overlay);
     output = ScriptOutput.open(options.out, options.compression ?? null, options.replace === true);
     const at = new Date(plan.targetAt ?? header.createdAt).toISOString();

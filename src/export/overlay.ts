@@ -2,15 +2,15 @@
  * The journal between a snapshot and the instant asked for, folded into the
  * last image of every row it touched (or "gone"), so the state at that
  * instant is the snapshot's rows with these laid over them. It lives in a
- * scratch SQLite file under the OS temp folder, not in memory: a journal of
+ * scratch SQLite file in the store's scratch folder (leftovers/scratch.ts:
+ * a killed run's is swept by the next command), not in memory: a journal of
  * millions of changes after the snapshot costs disk, not RAM (I6). No
  * database of the app is touched (I8). Where better-sqlite3 does not load,
  * a Map holds it (memory then grows with the rows the journal touched).
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import { makeScratchFolder } from "../leftovers/scratch";
 import { NEGATIVE_ZERO, packr } from "../journal/msgpack";
 import type { ColumnValue, Row } from "../db/types";
 
@@ -22,7 +22,7 @@ export interface Overlay {
   touched(table: string): boolean;
   /** Rows still held for `table` (those the snapshot did not have), removed as they are read. */
   remaining(table: string): Iterable<ColumnValue[]>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** The key of a row as bytes: msgpack of its key values, the same for the snapshot's row and the journal's image of it. */
@@ -46,7 +46,7 @@ class FileOverlay implements Overlay {
   private readonly rest: BetterSqlite3.Statement;
   private pending = 0;
 
-  constructor(private readonly db: BetterSqlite3.Database, private readonly dir: string) {
+  constructor(private readonly db: BetterSqlite3.Database, private readonly scratch: { remove(): Promise<void> }) {
     db.pragma("journal_mode = OFF");
     db.pragma("synchronous = OFF");
     db.exec("CREATE TABLE o (t TEXT NOT NULL, k BLOB NOT NULL, v BLOB, PRIMARY KEY (t, k)) WITHOUT ROWID");
@@ -79,12 +79,13 @@ class FileOverlay implements Overlay {
     for (const [, v] of this.rest.iterate(table) as IterableIterator<[Buffer, Buffer]>) yield decode(v)!;
   }
 
-  close(): void {
-    try { this.db.close(); } finally { fs.rmSync(this.dir, { recursive: true, force: true }); }
+  async close(): Promise<void> {
+    try { this.db.close(); } finally { await this.scratch.remove(); }
   }
 }
 
-class MemoryOverlay implements Overlay {
+/** Without better-sqlite3, and for an export with no journal to fold (empty). */
+export class MemoryOverlay implements Overlay {
   private readonly rows = new Map<string, Map<string, ColumnValue[] | null>>();
   set(table: string, key: Buffer, values: ColumnValue[] | null): void {
     let t = this.rows.get(table);
@@ -102,10 +103,11 @@ class MemoryOverlay implements Overlay {
   *remaining(table: string): Iterable<ColumnValue[]> {
     for (const v of this.rows.get(table)?.values() ?? []) if (v !== null) yield v;
   }
-  close(): void { this.rows.clear(); }
+  async close(): Promise<void> { this.rows.clear(); }
 }
 
-export function openOverlay(): Overlay {
+/** An overlay in a scratch folder of the store's (removed with the overlay), or in memory where better-sqlite3 does not load. */
+export async function openOverlay(store: string): Promise<Overlay> {
   let Database: typeof BetterSqlite3;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -113,6 +115,6 @@ export function openOverlay(): Overlay {
   } catch {
     return new MemoryOverlay();
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stocktake-export-"));
-  return new FileOverlay(new Database(path.join(dir, "overlay.db")), dir);
+  const scratch = await makeScratchFolder(store);
+  return new FileOverlay(new Database(path.join(scratch.dir, "overlay.db")), scratch);
 }

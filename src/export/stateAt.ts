@@ -10,7 +10,7 @@ import { BackupError } from "../errors";
 import type { ColumnValue, TableSchema } from "../db/types";
 import { readFrames } from "../journal/reader";
 import type { SnapshotReader } from "../snapshot";
-import { keyBytes, openOverlay, valuesIn, type Overlay } from "./overlay";
+import { keyBytes, MemoryOverlay, openOverlay, valuesIn, type Overlay } from "./overlay";
 
 export interface TableBatch {
   table: TableSchema;
@@ -20,9 +20,9 @@ export interface TableBatch {
 const OVERLAY_BATCH = 512;
 
 /** Folds frames snapshot.seq + 1 .. toSeq into an overlay; returns it and the number of transactions read. */
-export function foldJournal(store: string, tables: readonly TableSchema[], fromSeq: number, toSeq: number): { overlay: Overlay; frames: number } {
-  const overlay = openOverlay();
-  if (toSeq <= fromSeq) return { overlay, frames: 0 };
+export async function foldJournal(store: string, tables: readonly TableSchema[], fromSeq: number, toSeq: number): Promise<{ overlay: Overlay; frames: number }> {
+  if (toSeq <= fromSeq) return { overlay: new MemoryOverlay(), frames: 0 };
+  const overlay = await openOverlay(store);
   const byName = new Map(tables.map((t) => [t.name, t]));
   const columns = new Map(tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
   let expected = fromSeq + 1;
@@ -46,7 +46,7 @@ export function foldJournal(store: string, tables: readonly TableSchema[], fromS
       throw new BackupError("JOURNAL_GAP", `the journal in ${store} ends at seq ${expected - 1}, before seq ${toSeq}`, "export an earlier point (list shows the restorable span)");
     }
   } catch (error) {
-    overlay.close();
+    await overlay.close();
     throw error;
   }
   return { overlay, frames: toSeq - fromSeq };
@@ -77,7 +77,7 @@ export async function* rowsAt(reader: SnapshotReader, overlay: Overlay): AsyncGe
     if (current >= 0) yield* added(order[current], overlay);
     while (++current < order.length) yield* added(order[current], overlay);
   } finally {
-    overlay.close();
+    await overlay.close();
   }
 }
 
