@@ -30,6 +30,7 @@ import { BLOCK_HEADER_BYTES, BlockType, PREFIX_BYTES } from "../src/snapshot/for
 import { takeSnapshot } from "../src/snapshot/take";
 import { columnsFor, floatColumns, NON_FINITE, runWorkload, sampleSchema, workload } from "./support/allTypes";
 import { startCli } from "./support/cli";
+import { flipByte } from "./support/craft";
 import { createTestDatabase, ENGINES, openDataSource, tempDir, type TestDatabase } from "./support/databases";
 import { postgresAdminUrl } from "./support/scratchDatabase";
 import { captureDdl, dropTarget, dumpDatabase, dumpUrl, freshTarget, openUrl, snapshotWithDdl, targetState } from "./support/restoreSupport";
@@ -109,18 +110,6 @@ async function rowBlocks(file: string): Promise<{ at: number; length: number }[]
     pos += BLOCK_HEADER_BYTES + length;
   }
   return blocks;
-}
-
-async function flipByte(file: string, offset: number): Promise<void> {
-  const fh = await fs.open(file, "r+");
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, offset);
-    b[0] ^= 0x5a;
-    await fh.write(b, 0, 1, offset);
-  } finally {
-    await fh.close();
-  }
 }
 
 async function copyInProgress(database: string): Promise<number> {

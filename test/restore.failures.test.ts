@@ -14,6 +14,7 @@ import { journalDir, listSegments } from "../src/journal/segment";
 import { restore, RestoreOptions } from "../src/restore";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, PREFIX_BYTES } from "../src/snapshot/format";
 import { mutateStocktake } from "../src/stocktake/workload";
+import { flipByte } from "./support/craft";
 import { tempDir, ENGINES } from "./support/databases";
 import { App, dropTarget, Dump, dumpDatabase, freshTarget, openApp, targetState, TestSnapshot } from "./support/restoreSupport";
 
@@ -53,18 +54,6 @@ async function regions(file: string): Promise<{ header: number; rows: number; tr
   }
   const trailerLength = bytes.readUInt32LE(trailerOffset);
   return { header: PREFIX_BYTES + (headerLength >> 1), rows, trailer: trailerOffset + BLOCK_HEADER_BYTES + (trailerLength >> 1), size: bytes.length };
-}
-
-async function flipByte(file: string, offset: number): Promise<void> {
-  const fh = await fs.open(file, "r+");
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, offset);
-    b[0] ^= 0x5a;
-    await fh.write(b, 0, 1, offset);
-  } finally {
-    await fh.close();
-  }
 }
 
 for (const engine of ENGINES) {

@@ -1,3 +1,4 @@
+import { promises as fs } from "node:fs";
 import { SnapshotReader, SnapshotWriter } from "../../src/snapshot";
 import type { SnapshotHeader } from "../../src/snapshot/format";
 import type { SchemaDdl } from "../../src/schema";
@@ -42,4 +43,17 @@ export async function copySnapshotRows(reader: SnapshotReader, writer: SnapshotW
     if (!written.has(t)) { await writer.beginTable(t); await writer.endTable(); }
   }
   await writer.finish();
+}
+
+/** Damages one byte of `file` in place (xor 0x5a): a checksum must find it. */
+export async function flipByte(file: string, offset: number): Promise<void> {
+  const fh = await fs.open(file, "r+");
+  try {
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, offset);
+    b[0] ^= 0x5a;
+    await fh.write(b, 0, 1, offset);
+  } finally {
+    await fh.close();
+  }
 }
