@@ -94,7 +94,7 @@ async function journalAfter(file: string, seq: number): Promise<string | null> {
     const end = journalEnd(store);
     if (end === null) return null;
     if (end.damage) return `the journal after the newest snapshot is damaged: ${end.damage}`;
-    checkCoverage(store, seq, end.lastSeq);
+    checkCoverage(store, seq, end.lastSeq, end);
     return null;
   } catch (error) {
     if (error instanceof BackupError) return `the journal after the newest snapshot (seq ${seq}) cannot be replayed: ${error.message}`;

@@ -15,6 +15,20 @@ export interface JournalEnd {
   lastAt: number;
   /** Set when the journal goes on past lastSeq but cannot be read there (damage in or after the segment that holds lastSeq). */
   damage: string | null;
+  /** The segment that holds lastSeq as this read found it, so checkCoverage need not read it again. */
+  scanned: ScannedSegment;
+}
+
+/** What a read of a whole segment found: where its whole transactions end, and a suspect tail. */
+interface ScannedSegment {
+  file: string;
+  lastCompleteSeq: number;
+  suspect: string | null;
+}
+
+function scannedOf(scanner: SegmentScanner): ScannedSegment {
+  const suspect = scanner.tail?.kind === "suspect" ? `${scanner.tail.reason} at byte ${scanner.tail.offset} of ${scanner.file}` : null;
+  return { file: scanner.file, lastCompleteSeq: scanner.lastCompleteSeq, suspect };
 }
 
 /** First and last seq of the journal and the last commit time; null when it holds no frame. Reads the newest segments only. */
@@ -32,7 +46,7 @@ export function journalEnd(store: string): JournalEnd | null {
     }
     if (scanned?.tail?.kind === "suspect") damage ??= `journal segment ${scanned.file} ends in a suspect tail at byte ${scanned.tail.offset}: ${scanned.tail.reason}`;
     if (!scanned?.lastComplete) continue;
-    return { firstSeq: segments[0].firstSeq, lastSeq: scanned.lastComplete.seq, lastAt: scanned.lastComplete.at, damage };
+    return { firstSeq: segments[0].firstSeq, lastSeq: scanned.lastComplete.seq, lastAt: scanned.lastComplete.at, damage, scanned: scannedOf(scanned) };
   }
   return null;
 }
@@ -42,7 +56,7 @@ export function journalEnd(store: string): JournalEnd | null {
  * segments are contiguous there, their checksums hold and seqs follow each
  * other. The changes are not decoded (the replay does that).
  */
-export function checkCoverage(store: string, afterSeq: number, toSeq: number): void {
+export function checkCoverage(store: string, afterSeq: number, toSeq: number, end?: JournalEnd | null): void {
   if (toSeq <= afterSeq) return;
   const segments = listSegments(journalDir(store));
   const need = `the restore needs seqs ${afterSeq + 1}..${toSeq}`;
@@ -62,9 +76,11 @@ export function checkCoverage(store: string, afterSeq: number, toSeq: number): v
         `the journal in ${store} is missing seqs ${previous.lastSeq + 1}..${ref.firstSeq - 1} (between ${previous.ref.file} and ${ref.file}); ${need}`,
         `a segment file was lost: restore it from a copy, or restore to seq ${previous.lastSeq} or earlier`);
     }
-    const scanned = scanSegment(ref, index === segments.length - 1);
+    const known = end?.scanned.file === ref.file ? end.scanned : null;
+    const scanner = known ? null : scanSegment(ref, index === segments.length - 1);
+    const scanned = known ?? (scanner ? scannedOf(scanner) : null);
     if (!scanned) break;
-    if (scanned.tail?.kind === "suspect") suspect = `${scanned.tail.reason} at byte ${scanned.tail.offset} of ${scanned.file}`;
+    if (scanned.suspect) suspect = scanned.suspect;
     previous = { ref, lastSeq: scanned.lastCompleteSeq };
   }
   const reached = previous?.lastSeq ?? afterSeq;

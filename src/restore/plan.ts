@@ -96,7 +96,7 @@ export async function planRestore(store: string, request: PlanRequest): Promise<
     if (targetSeq > lastSeq) {
       throw new BackupError("OUT_OF_RANGE", `seq ${targetSeq} is after the end of the journal (seq ${lastSeq})`, `restorable: ${rangeText(bySeq, end)}`);
     }
-    checkCoverage(store, chosen.seq, targetSeq);
+    checkCoverage(store, chosen.seq, targetSeq, end);
     await checkJournalSchema(store, chosen, targetSeq);
   }
   return {
