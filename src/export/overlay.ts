@@ -11,7 +11,7 @@
 import * as path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { makeScratchFolder } from "../leftovers/scratch";
-import { NEGATIVE_ZERO, packr } from "../journal/msgpack";
+import { NEGATIVE_ZERO, rowPackr } from "../journal/msgpack";
 import type { ColumnValue, Row } from "../db/types";
 
 export interface Overlay {
@@ -27,7 +27,7 @@ export interface Overlay {
 
 /** The key of a row as bytes: msgpack of its key values, the same for the snapshot's row and the journal's image of it. */
 export function keyBytes(values: readonly ColumnValue[]): Buffer {
-  return packr.pack(values);
+  return rowPackr.pack(values);
 }
 
 export function valuesIn(row: Row, columns: readonly string[]): ColumnValue[] {
@@ -35,8 +35,8 @@ export function valuesIn(row: Row, columns: readonly string[]): ColumnValue[] {
 }
 
 // -0 survives msgpack only through the journal's extension (journal/msgpack.ts).
-const encode = (values: ColumnValue[] | null): Buffer | null => (values === null ? null : packr.pack(values.map((v) => (Object.is(v, -0) ? NEGATIVE_ZERO : v))));
-const decode = (bytes: Buffer | null): ColumnValue[] | null => (bytes === null ? null : (packr.unpack(bytes) as ColumnValue[]));
+const encode = (values: ColumnValue[] | null): Buffer | null => (values === null ? null : rowPackr.pack(values.map((v) => (Object.is(v, -0) ? NEGATIVE_ZERO : v))));
+const decode = (bytes: Buffer | null): ColumnValue[] | null => (bytes === null ? null : (rowPackr.unpack(bytes) as ColumnValue[]));
 
 class FileOverlay implements Overlay {
   private readonly tables = new Set<string>();

@@ -1,17 +1,17 @@
 /**
  * msgpack of snapshot payloads: row arrays, block payloads and the header,
- * with the journal's configuration (src/journal/msgpack.ts), so a value reads
+ * with the journal's configuration (src/journal/msgpack.ts, its decoder for rows), so a value reads
  * back from a snapshot exactly as it would from the journal.
  */
-import { NEGATIVE_ZERO, packr } from "../journal/msgpack";
+import { NEGATIVE_ZERO, rowPackr } from "../journal/msgpack";
 import type { ColumnValue } from "../db/types";
 
 export function pack(value: unknown): Buffer {
-  return packr.pack(value);
+  return rowPackr.pack(value);
 }
 
 export function unpack(bytes: Buffer): unknown {
-  return packr.unpack(bytes);
+  return rowPackr.unpack(bytes);
 }
 
 /**
@@ -25,7 +25,7 @@ export function unpack(bytes: Buffer): unknown {
  * else and restore would load a different value (I3).
  */
 export function packRows(rows: readonly (readonly ColumnValue[])[]): Buffer {
-  const bytes = packr.pack(rows.map(encodable));
+  const bytes = rowPackr.pack(rows.map(encodable));
   const n = rows.length;
   return bytes.subarray(n < 16 ? 1 : n < 0x10000 ? 3 : 5);
 }
@@ -56,7 +56,7 @@ export function* unpackRows(payload: Buffer, width: number, chunkRows: number): 
   while (offset < payload.length) {
     const rows: ColumnValue[][] = [];
     let end = payload.length;
-    packr.unpackMultiple(payload.subarray(offset), (value: unknown, _start?: number, stop?: number) => {
+    rowPackr.unpackMultiple(payload.subarray(offset), (value: unknown, _start?: number, stop?: number) => {
       if (!Array.isArray(value) || value.length !== width) throw new Error(`a row is not an array of ${width} values`);
       rows.push(value as ColumnValue[]);
       if (rows.length < chunkRows) return true;
