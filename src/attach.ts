@@ -1,5 +1,6 @@
 import { DataSource } from "typeorm";
-import { AttachedChangelog, type Changelog } from "./changelog";
+import { AttachedChangelog } from "./changelog";
+import type { Changelog } from "./changelogApi";
 import { createDialect } from "./capture/createDialect";
 import { Durability } from "./capture/shipper";
 import type { ShippingTrouble } from "./capture/shippingHealth";
@@ -8,7 +9,7 @@ import { resolveStoreDir } from "./store";
 import { resolveSchedule } from "./schedule/config";
 import { type InAppScheduleOptions, RunningSchedule } from "./schedule/inApp";
 
-export type { Changelog, ChangelogStatus } from "./changelog";
+export type { Changelog, ChangelogStatus } from "./changelogApi";
 export type { InAppScheduleOptions } from "./schedule/inApp";
 
 export interface ChangelogOptions {
@@ -77,6 +78,9 @@ const say = (text: string) => process.stderr.write(`stocktake-backup: ${text}\n`
  * the app starts all the same: capture goes on into the outbox and shipping
  * follows once the store is back. Throws for a store of another database
  * (STORE_MISMATCH) and when another process writes the store (JOURNAL_LOCKED).
+ * On PostgreSQL several app processes may attach to one database and store:
+ * one ships (and runs the schedule), the others capture and stand by, and
+ * one of them takes over within a poll when the shipping one dies.
  */
 export async function attachChangelog(dataSource: DataSource, options: ChangelogOptions = {}): Promise<Changelog> {
   const dir = resolveStoreDir(options.dir);
@@ -100,7 +104,9 @@ export async function attachChangelog(dataSource: DataSource, options: Changelog
     throw error;
   }
   if (schedule !== null) {
-    const running = new RunningSchedule(dir, schedule, changelog, scheduleOptions!).start();
+    const running = new RunningSchedule(dir, schedule, changelog, scheduleOptions!, () => changelog.ships).start();
+    // A standby that takes over catches up what was due while it stood by.
+    changelog.onShipping(() => void running.run());
     changelog.beforeClose(() => running.stop());
   }
 

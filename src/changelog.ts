@@ -4,6 +4,7 @@
  * outbox) while it cannot. A store that is full, read-only or not allowed
  * is tried again with a growing pause (1 s up to 30 s); its trouble is
  * reported once when it starts and once when it ends (ShippingHealth).
+ * A PostgreSQL standby (shippingRole.ts) captures and waits to take over.
  */
 import type { DataSource } from "typeorm";
 import type { CaptureDialect } from "./capture/dialect";
@@ -11,50 +12,24 @@ import { readDatabaseIdentity } from "./capture/identityTable";
 import { lockStore, openStoreForShipping, type OpenStoreOptions, STORE_TROUBLE } from "./capture/openStore";
 import { Shipper, type ShipperOptions } from "./capture/shipper";
 import { ShippingHealth, type ShippingTrouble } from "./capture/shippingHealth";
+import { THIS_INSTANCE } from "./capture/shippingLease";
+import { ShippingRole } from "./capture/shippingRole";
 import { SqliteDialect } from "./capture/sqliteDialect";
 import { sealSqliteTransactions } from "./capture/sqliteTransactions";
 import { ChangelogSubscriber } from "./capture/subscriber";
 import { BackupError } from "./errors";
 import type { JournalLock } from "./journal/lock";
 import type { JournalWriter } from "./journal/writer";
+import { journalEnd } from "./journal/coverage";
 import type { DatabaseSchema } from "./db/types";
 import { readStoreIdentity } from "./storeIdentity";
 import { takeSnapshot, type TakenSnapshot, type TakeSnapshotOptions } from "./snapshot/take";
+import type { Changelog, ChangelogStatus } from "./changelogApi";
 import { createReader } from "./reader";
 
-export interface ChangelogStatus {
-  store: string;
-  /** The journal is open and the last shipping attempt succeeded. */
-  shipping: boolean;
-  /** The last transaction in the journal (0: none, or not known while the store cannot be read). */
-  lastShippedSeq: number;
-  /** Its commit time, ISO 8601; null when unknown. */
-  lastShippedAt: string | null;
-  /** Committed transactions in the database's outbox that the journal does not have yet. */
-  waiting: number;
-  /** Why shipping fails, since when; null while it works. */
-  trouble: ShippingTrouble | null;
-}
-
-export interface Changelog {
-  readonly dir: string;
-  readonly schema: DatabaseSchema;
-  /** Sequence number of the last transaction in the journal. */
-  readonly lastSeq: number;
-  /** Resolves once every change committed before the call is in the journal and on disk; rejects while the store cannot be written. */
-  flush(): Promise<void>;
-  /**
-   * Flushes, then writes a snapshot of the captured tables into the store:
-   * exactly the state after one transaction, taken while the app goes on writing.
-   */
-  snapshot(options?: TakeSnapshotOptions): Promise<TakenSnapshot>;
-  /** Whether changes reach the journal, for health checks. */
-  status(): Promise<ChangelogStatus>;
-  /** Ships what is left, stops capture bookkeeping and releases the journal. */
-  close(): Promise<void>;
-}
-
 const MAX_PAUSE_MS = 30_000;
+
+const say = (text: string) => process.stderr.write(`stocktake-backup: ${text}\n`);
 
 export class AttachedChangelog implements Changelog {
   private writer: JournalWriter | null = null;
@@ -69,6 +44,9 @@ export class AttachedChangelog implements Changelog {
   private readonly subscriber = new ChangelogSubscriber(() => this.kick());
   private poll: NodeJS.Timeout | null = null;
   private readonly closing: (() => Promise<void>)[] = [];
+  /** PostgreSQL: whether this process or another one ships (several app processes may share the database). */
+  private readonly role: ShippingRole;
+  private readonly onShippingHandlers: (() => void)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,10 +61,21 @@ export class AttachedChangelog implements Changelog {
   ) {
     this.health = new ShippingHealth(onError, onRecover);
     this.pauseMs = pollMs;
+    this.role = new ShippingRole(dataSource, dialect.engine, () => void this.standDown());
   }
 
   get lastSeq(): number {
     return this.writer?.lastSeq ?? this.known.seq;
+  }
+
+  /** Whether this process is the one that ships the database's changes (always, but for a PostgreSQL standby). */
+  get ships(): boolean {
+    return !this.role.standby;
+  }
+
+  /** Called each time this process becomes the one that ships after standing by (the schedule catches up then). */
+  onShipping(handler: () => void): void {
+    this.onShippingHandlers.push(handler);
   }
 
   /**
@@ -96,6 +85,18 @@ export class AttachedChangelog implements Changelog {
    * of commits by other processes.
    */
   async start(requireStore: boolean): Promise<void> {
+    if (await this.role.claim(requireStore)) {
+      try {
+        await this.startShipping(requireStore);
+      } catch (error) {
+        await this.role.release();
+        throw error;
+      }
+    }
+    this.hookIntoApp();
+  }
+
+  private async startShipping(requireStore: boolean): Promise<void> {
     // The lock first: a second writer (JOURNAL_LOCKED) or a store of another database stops here, before the database is touched.
     let lock: JournalLock | null = null;
     let unavailable: unknown = null;
@@ -124,6 +125,10 @@ export class AttachedChangelog implements Changelog {
       // Capture must not wait for the store: triggers go in now, except where an outbox of an older layout still holds rows.
       await this.dialect.installTriggers(this.schema, { keepFilledOutboxes: true });
     }
+  }
+
+  /** The subscriber and (SQLite) the seal tell of each commit, the poll of commits by other processes. */
+  private hookIntoApp(): void {
     this.dataSource.subscribers.push(this.subscriber);
     const dialect = this.dialect;
     if (dialect instanceof SqliteDialect) sealSqliteTransactions(this.dataSource, (now) => dialect.sealSql(now), () => this.kick());
@@ -139,11 +144,17 @@ export class AttachedChangelog implements Changelog {
   /** The poll: ship what other processes committed, or try the store again. */
   tick(): void {
     if (this.closed) return;
-    if (this.shipper) this.shipper.kick();
+    if (this.role.standby) void this.takeOver();
+    else if (this.shipper) this.shipper.kick();
     else if (Date.now() >= this.nextTry) void this.reconnect().catch(() => undefined);
   }
 
   async flush(): Promise<void> {
+    if (this.role.standby) {
+      // Another process ships: wait for the journal to hold what is committed now (or for this one to take over).
+      await this.role.waitForJournal(this.dir, await this.dialect.headSeq(), Math.min(this.pollMs, 100), () => this.closed);
+      if (this.role.standby) return;
+    }
     if (!this.shipper) await this.reconnect();
     try {
       await this.shipper!.flush();
@@ -165,14 +176,19 @@ export class AttachedChangelog implements Changelog {
   }
 
   async status(): Promise<ChangelogStatus> {
-    const seq = this.lastSeq;
+    // A standby knows the journal's end from the store, which the shipping process writes.
+    const end = this.role.standby ? journalEnd(this.dir) : null;
+    const seq = end?.lastSeq ?? this.lastSeq;
+    const at = end?.lastAt ?? this.writer?.lastAt ?? this.known.at;
     return {
       store: this.dir,
-      shipping: this.shipper !== null && this.health.current === null,
+      shipping: !this.role.standby && this.shipper !== null && this.health.current === null,
       lastShippedSeq: seq,
-      lastShippedAt: (this.writer?.lastAt ?? this.known.at) === null ? null : new Date((this.writer?.lastAt ?? this.known.at)!).toISOString(),
+      lastShippedAt: at === null ? null : new Date(at).toISOString(),
       waiting: await this.dialect.pendingTransactions(seq),
       trouble: this.health.current,
+      role: this.role.standby ? "standby" : "shipping",
+      shipper: await this.role.holder(),
     };
   }
 
@@ -197,8 +213,33 @@ export class AttachedChangelog implements Changelog {
       }
     } finally {
       await this.writer?.close();
+      await this.role.release();
       await this.dialect.close();
     }
+  }
+
+  /**
+   * A standby's poll: when the shipping process is gone, ship from here,
+   * opening the store as a start does (recovery judges what the dead process
+   * left, and the drain ships what waits in the outbox).
+   */
+  private async takeOver(): Promise<void> {
+    if (this.closed || !(await this.role.takeOver(() => this.dialect.preparePluginTables(this.schema)))) return;
+    say(`this process (${THIS_INSTANCE}) ships the changes to ${this.dir} from now on`);
+    await this.reconnect().catch(() => undefined); // reported; the poll tries again
+    for (const handler of this.onShippingHandlers) handler();
+  }
+
+  /** The lease's session is gone: another process may ship now, so this one stops at once and stands by. */
+  private async standDown(): Promise<void> {
+    if (this.closed) return;
+    say(`lost the lease to ship the changes to ${this.dir}; standing by`);
+    const { shipper, writer } = this;
+    this.shipper = null;
+    this.writer = null;
+    if (writer) this.known = { seq: writer.lastSeq, at: writer.lastAt };
+    await shipper?.stop();
+    await writer?.close().catch(() => undefined);
   }
 
   private reconnect(): Promise<void> {

@@ -14,7 +14,7 @@ const LAYERS = [
   "schema", "capture", "reader", "snapshot",
   // Below the changelog: attachChangelog({ schedule }) takes the due snapshots in the app.
   "schedule",
-  "changelog", "attach", "backupSource",
+  "changelogApi", "changelog", "attach", "backupSource",
   "restore", "verify", "integrity", "operations", "export", "importJson",
   "cli", "legacy", "index",
   "stocktake",

@@ -33,6 +33,8 @@ export class RunningSchedule {
     readonly schedule: Schedule,
     private readonly taker: SnapshotTaker,
     private readonly options: InAppScheduleOptions = {},
+    /** False while another app process ships the database (a PostgreSQL standby): that one runs the schedule. */
+    private readonly ships: () => boolean = () => true,
   ) {}
 
   /** Starts the timers, and a first run for what was due while the app was down. */
@@ -50,7 +52,7 @@ export class RunningSchedule {
   /** Takes what is due now, after any run in progress; resolves to what it took (null when it failed or the schedule stopped). */
   run(): Promise<DueRun | null> {
     this.queue = this.queue.then(async () => {
-      if (this.stopped) return null;
+      if (this.stopped || !this.ships()) return null;
       try {
         return await runDue(this.dir, this.schedule, {
           lockWaitMs: this.options.lockWaitMs,

@@ -54,6 +54,7 @@ function figuresJson(f: HealthFigures) {
     journal: f.journal && { ...f.journal, lastAt: iso(f.journal.lastAt) },
     lag: f.lag.checked
       ? { checked: true, waiting: f.lag.waiting, headSeq: f.lag.headSeq, oldestWaitingAt: iso(f.lag.oldestWaitingAt),
+        ...(f.lag.shipper !== undefined ? { shipper: f.lag.shipper } : {}),
         lagSeconds: f.lag.oldestWaitingAt === null ? 0 : (f.checkedAt - f.lag.oldestWaitingAt) / 1000 }
       : f.lag,
     writable: f.writable, disk: f.disk, integrity: f.integrity && { ...f.integrity, at: iso(f.integrity.at) },

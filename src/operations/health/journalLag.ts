@@ -7,9 +7,11 @@
 import type { DataSource } from "typeorm";
 import { engineOf } from "../../db/connect";
 import { hasCapture } from "../../db/catalog";
+import { ShippingLease } from "../../capture/shippingLease";
 
 export type JournalLag =
-  | { checked: true; waiting: number; oldestWaitingAt: number | null; headSeq: number }
+  /** shipper: on PostgreSQL, the app process that ships ("host:pid"), or null when none does; undefined where the database cannot tell (SQLite). */
+  | { checked: true; waiting: number; oldestWaitingAt: number | null; headSeq: number; shipper?: string | null }
   | { checked: false; reason: string };
 
 export async function journalLag(db: DataSource, lastShippedSeq: number): Promise<JournalLag> {
@@ -29,5 +31,6 @@ export async function journalLag(db: DataSource, lastShippedSeq: number): Promis
     waiting: Number(rows[0]?.n ?? 0),
     oldestWaitingAt: oldest === null || oldest === undefined ? null : Math.round(Number(oldest)),
     headSeq: Number(head[0]?.seq ?? 0),
+    ...(engine === "postgres" ? { shipper: await ShippingLease.holder((sql, params) => db.query(sql, params)) } : {}),
   };
 }

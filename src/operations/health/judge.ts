@@ -83,7 +83,8 @@ export function judge(f: HealthFigures, t: Thresholds): Check[] {
     const state = f.lag.waiting === 0 ? "ok" : level(age, t.lagWarnMs, t.lagCriticalMs);
     const waiting = f.lag.waiting === 0 ? "nothing waits in the outbox"
       : `${f.lag.waiting} committed transaction(s) wait in the outbox, the oldest ${formatDuration(age)} (warn ${formatDuration(t.lagWarnMs)}, critical ${formatDuration(t.lagCriticalMs)})`;
-    checks.push({ name: "journal", state, message: `${shipped}; database head seq ${f.lag.headSeq}; ${waiting}` });
+    const shipper = f.lag.shipper === undefined ? "" : f.lag.shipper === null ? "; no app process ships now" : `; shipped by ${f.lag.shipper}`;
+    checks.push({ name: "journal", state, message: `${shipped}; database head seq ${f.lag.headSeq}${shipper}; ${waiting}` });
   } else checks.push({ name: "journal", state: "warning", message: `${shipped}; lag not known: ${f.lag.reason}` });
   if (j !== null && j.problems.length > 0) checks.push({ name: "journal damage", state: "warning", message: j.problems.join("; ") });
 
