@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { benchCapture } from "./capture";
 import { benchCompaction } from "./compaction";
 import { benchExport } from "./export";
+import { benchFleet } from "./fleet";
 import { benchIntegrity } from "./integrity";
 import { benchPostgres } from "./postgres";
 import { benchScheduledSnapshot } from "./schedule";
@@ -12,8 +13,8 @@ import { BenchDir, benchScales } from "./support";
  * npm run bench: every number is a ratio against a baseline run in the same
  * process (plugin off vs on), never an absolute timing to assert on.
  * BENCH_STEPS, BENCH_ROUNDS, BENCH_SCALES and BENCH_JOURNAL_CHANGES scale it;
- * BENCH_ONLY=capture, snapshot, schedule, integrity, compaction, export or
- * postgres runs one section; BENCH_PG_SCALES the postgres section's scales.
+ * BENCH_ONLY=capture, snapshot, schedule, integrity, compaction, export,
+ * postgres or fleet runs one section; BENCH_PG_SCALES the postgres section's scales.
  */
 async function main(): Promise<void> {
   const work = new BenchDir();
@@ -44,6 +45,12 @@ async function main(): Promise<void> {
       process.stderr.write(`PostgreSQL against pg_dump and pg_restore at ${scales.join(" and ")} rows…\n`);
       console.log("\n## PostgreSQL: backup and restore against pg_dump and pg_restore\n");
       console.log(await benchPostgres(work, scales));
+    }
+    if (runs("fleet")) {
+      const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+      process.stderr.write(`several app processes on one PostgreSQL database, ${rounds} alternating rounds…\n`);
+      console.log("\n## Several app processes on one PostgreSQL database (one ships, the others stand by)\n");
+      console.log(await benchFleet(work, { instances: [1, 4], rounds, seconds: Number(process.env.BENCH_FLEET_SECONDS ?? 5) }));
     }
     if (runs("export")) {
       process.stderr.write(`export-sql at ${benchScales().join(" and ")} rows…\n`);
