@@ -180,6 +180,26 @@ describe("security: hostile snapshot files (fuzz)", function () {
     });
   });
 
+  it("ATableStartOrEndHoldingNoMapIsSnapshotCorrupt", async () => {
+    // Regression: a table end (or start) block whose payload is nil or empty, under a valid checksum, threw a TypeError.
+    for (const b of blocks.filter((x) => x.type === BlockType.tableStart || x.type === BlockType.tableEnd)) {
+      for (const payload of [Buffer.alloc(0), pack(null), pack(7)]) {
+        const error = expectError(await read(withBlock(b, b.type, new Compressor().compress(payload)), `a block of type ${b.type} holding ${payload.toString("hex")}`), "SNAPSHOT_CORRUPT", `at byte ${b.offset}`);
+        expect(error.message).to.match(/undecodable content: (block payload is not a map|.*end)/i);
+      }
+    }
+  });
+
+  it("CraftedBlocksWithValidChecksumsFailOnlyAsBackupErrors", async () => {
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      anyValue.map((v) => new Compressor().compress(pack(v))),
+      fc.array(anyValue, { maxLength: 5 }).map((vs) => new Compressor().compress(Buffer.concat(vs.map((v) => pack(v))))),
+    );
+    await assertProperty([fc.constantFrom(...blocks), fc.constantFrom(1, 2, 3, 4, 9), body], runsOf(0.2), async (b, type, crafted) => {
+      await read(withBlock(b, type, crafted), `crafted block of type ${type} at ${b.offset}`);
+    });
+  });
 });
 
 /**
