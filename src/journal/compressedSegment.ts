@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import { crc32 } from "node:zlib";
 import { DCtx } from "zstd-napi/binding";
 import type { ByteSource } from "./byteSource";
+import { openRegularSync } from "../regularFile";
 import { unpackBounded, unpackLimit } from "./zstdBounded";
 
 export const COMPRESSED_EXT = ".zst";
@@ -50,9 +51,8 @@ export class CompressedBytes implements ByteSource {
 
   /** Opens the file and reads its chunk heads (20 bytes per MiB of segment); throws ChunkDamage on a broken framing. */
   static open(file: string): CompressedBytes {
-    const fd = fs.openSync(file, "r");
+    const { fd, size: diskBytes } = openRegularSync(file);
     try {
-      const diskBytes = fs.fstatSync(fd).size;
       const chunks: Chunk[] = [];
       const head = Buffer.allocUnsafe(CHUNK_HEAD_BYTES);
       let logical = 0;

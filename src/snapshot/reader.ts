@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { BackupError } from "../errors";
+import { openRegular } from "../regularFile";
 import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { checkDdl, DdlError } from "../schema/checkDdl";
 import type { SchemaDdl } from "../schema/ddl";
@@ -66,7 +67,8 @@ export class SnapshotReader {
   static async open(path: string): Promise<SnapshotReader> {
     let fh: fs.FileHandle;
     try {
-      fh = await fs.open(path, "r");
+      // Never through a symlink, never a FIFO or device: a snapshot is a regular file (regularFile.ts).
+      fh = (await openRegular(path)).fh;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new BackupError("NOT_FOUND", `snapshot ${path} does not exist`, "list shows the snapshots in the store");
       throw e;
