@@ -1,17 +1,18 @@
 /**
  * Hostile small files of a store (issue 14, item 4): the journal's LOCK and
  * the schedule's schedule.lock (one reader: tryLockFile), store.json, the
- * schedule file, the integrity reports `health` reads, and snapshots.json.
- * Each is fuzzed with random bytes, random JSON, and damage to a valid one:
- * it is read as the package reads it, and may only fail with a BackupError
- * (health's reader never fails: it reports what it cannot read), within
- * CASE_MS.
+ * schedule file, the scratch registrations the sweep acts on, the integrity
+ * reports `health` reads, and snapshots.json. Each is fuzzed with random
+ * bytes, random JSON, and damage to a valid one: it is read as the package
+ * reads it, and may only fail with a BackupError (the sweep's and health's
+ * readers never fail: they skip what they cannot read), within CASE_MS.
  */
 import { expect } from "chai";
 import * as fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { releaseLockFile, tryLockFile } from "../src/journal/lock";
+import { parseRegistered } from "../src/leftovers/scratch";
 import { newestIntegrityReport } from "../src/operations/health/integrityReport";
 import { resolveSchedule } from "../src/schedule/config";
 import { scheduleStateAt } from "../src/schedule/due";
@@ -111,6 +112,25 @@ describe("security: hostile small files of a store (fuzz)", function () {
         if (!outcome.ok) expect(outcome.error.code, what).to.equal("BAD_INPUT");
       });
       fs.rmSync(path.join(dir, "schedule.json"));
+    });
+  });
+
+  describe("a scratch registration (what the sweep removes)", () => {
+    it("OnlyAnAbsoluteRestoringPathOrADatabaseIsEverActedOn", async () => {
+      const item = fc.oneof(
+        fc.record({ kind: fc.constant("sqlite-file"), path: fc.oneof(fc.string(), fc.constantFrom("/a/b.restoring", "/a/../etc/x.restoring", "a/b.restoring", "/a/./b.restoring", "/a//b.restoring", "/a/b.db", "/")) }),
+        fc.record({ kind: fc.constant("postgres-database"), server: fc.string(), database: fc.string() }),
+      );
+      const text = fc.oneof(randomFile.map((b) => b.toString("utf8")), item.map((i) => JSON.stringify(i)), fc.jsonValue().map((v) => JSON.stringify(v) ?? ""));
+      await assertProperty([text], runsOf(1), async (t) => {
+        const outcome = await decodeCase(`registration ${t.slice(0, 80)}`, SMALL, () => parseRegistered(t));
+        const item = (outcome as { value: ReturnType<typeof parseRegistered> }).value;
+        if (item?.kind === "sqlite-file") {
+          expect(path.isAbsolute(item.path) && path.normalize(item.path) === item.path && item.path.endsWith(".restoring"), item.path).to.equal(true);
+        }
+      });
+      expect(parseRegistered(JSON.stringify({ kind: "sqlite-file", path: "/var/x/../../etc/passwd.restoring" }))).to.equal(null);
+      expect(parseRegistered(JSON.stringify({ kind: "sqlite-file", path: "/var/lib/app/shop.db.restoring" }))).to.deep.equal({ kind: "sqlite-file", path: "/var/lib/app/shop.db.restoring" });
     });
   });
 

@@ -1,9 +1,10 @@
 /**
- * A name found in the store never leads a read outside it (issue 14, item
- * 4). Someone who could write into the store plants, under the names the
- * package opens, symlinks to files outside it and FIFOs (which block an open
- * forever): each is refused with a BackupError naming it, in time, and the
- * file outside is neither read nor changed.
+ * A name found in the store never leads a read or a removal outside it
+ * (issue 14, item 4). Someone who could write into the store plants, under
+ * the names the package opens, symlinks to files outside it, FIFOs (which
+ * block an open forever) and registrations whose paths climb out with `..`:
+ * each is refused with a BackupError naming it, in time, and the file
+ * outside is neither read nor changed.
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
@@ -12,6 +13,9 @@ import * as path from "node:path";
 import { JournalWriter, journalDir, journalRange, readFrames } from "../src/journal";
 import { tryLockFile } from "../src/journal/lock";
 import { listSegments } from "../src/journal/segment";
+import { HOST_ID } from "../src/leftovers/owner";
+import { scratchRoot } from "../src/leftovers/scratch";
+import { sweepLeftovers } from "../src/leftovers/sweep";
 import { resolveSchedule } from "../src/schedule/config";
 import { listSnapshots, readInfo, SnapshotWriter } from "../src/snapshot";
 import { readStoreIdentity } from "../src/storeIdentity";
@@ -98,6 +102,23 @@ describe("security: names in the store never lead outside it", function () {
     expectError(await decodeCase("symlinked store.json", Infinity, () => readStoreIdentity(store)), "BAD_INPUT", "store.json is a symbolic link");
     const schedule = await decodeCase("symlinked schedule.json", Infinity, () => resolveSchedule(store, {}, {}));
     expect(expectError(schedule, "NOT_FOUND").message).to.contain("schedule.json is a symbolic link");
+  });
+
+  it("ARegistrationWhosePathClimbsOutOfItsFolderRemovesNothing", async () => {
+    // A dead run's registration (pid beyond any pid_max), naming a file through `..`.
+    const victim = path.join(outside, "victim.restoring");
+    fs.writeFileSync(victim, "keep me");
+    fs.mkdirSync(scratchRoot(store), { recursive: true });
+    const tag = `${HOST_ID}-2147483000-${Math.floor(Date.now() / 1000) - 60}-deadbeef`;
+    const climbing = path.join(store, "restored") + "/../../outside/victim.restoring";
+    fs.writeFileSync(path.join(scratchRoot(store), `${tag}.json`), JSON.stringify({ kind: "sqlite-file", path: climbing }));
+    await sweepLeftovers(store);
+    expect(fs.readFileSync(victim, "utf8")).to.equal("keep me");
+    // The same registration with the path as a restore writes it is acted on: the sweep itself works.
+    fs.mkdirSync(scratchRoot(store), { recursive: true });
+    fs.writeFileSync(path.join(scratchRoot(store), `${tag}.json`), JSON.stringify({ kind: "sqlite-file", path: victim }));
+    await sweepLeftovers(store);
+    expect(fs.existsSync(victim)).to.equal(false);
   });
 
   it("AManifestNamingFilesOutsideChangesNothing", async () => {
