@@ -18,8 +18,11 @@ import { BackupError } from "./errors";
 import { segmentHeaders } from "./journal/reader";
 import { journalDir, listSegments } from "./journal/segment";
 import { fsyncDir } from "./durable";
+import { readRegularText } from "./regularFile";
 
 export const STORE_FILE = "store.json";
+/** A store.json is a few hundred bytes: a bigger one is refused unread. */
+const MAX_STORE_FILE_BYTES = 1 << 20;
 
 /** What the database says of itself (null when the changelog was never attached to it). */
 export interface DatabaseIdentity {
@@ -53,7 +56,7 @@ export async function readStoreIdentity(store: string): Promise<StoreIdentity | 
   const file = join(store, STORE_FILE);
   let text: string | null = null;
   try {
-    text = await fs.readFile(file, "utf8");
+    text = await readRegularText(file, MAX_STORE_FILE_BYTES); // a symlink planted as store.json is refused, not followed
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
@@ -108,7 +111,7 @@ async function createStoreIdentity(store: string, identity: StoreIdentity, repla
     else await fs.link(temp, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    return parseStoreFile(file, await fs.readFile(file, "utf8")); // another process made it first
+    return parseStoreFile(file, await readRegularText(file, MAX_STORE_FILE_BYTES)); // another process made it first
   } finally {
     await fs.rm(temp, { force: true });
   }

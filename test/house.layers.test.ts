@@ -9,7 +9,7 @@ import * as path from "node:path";
  */
 const LAYERS = [
   "errors", "systemErrors", "instant",
-  "db", "durable", "store",
+  "db", "durable", "regularFile", "store",
   "journal", "storeIdentity", "leftovers",
   "schema", "capture", "reader", "snapshot",
   // Below the changelog: attachChangelog({ schedule }) takes the due snapshots in the app.
@@ -40,6 +40,11 @@ function sources(dir = SRC): SourceFile[] {
 
 /** `import … from`, `export … from`, `import "…"`, `import("…")`, `require("…")` of a relative module. */
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](\.[^"']*)["']/g;
+
+/** `import { a, b } from "child_process"` (group 1: the names), or `import * as x from` / a default import (no group 1). */
+const CHILD_PROCESS_IMPORT = /\bimport\s+(?:type\s+)?(?:\{([^}]*)\}|[^;]*?)\s*from\s*["'](?:node:)?child_process["']/g;
+/** What takes a program and an argument array, never a command line. */
+const SAFE_CHILD_PROCESS = new Set(["fork", "execFile", "execFileSync", "spawn", "spawnSync", "ChildProcess"]);
 
 function withoutComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)\/\/.*$/gm, "$1");
@@ -109,6 +114,28 @@ describe("the house: imports point down, files stay small", () => {
       .map((f) => ({ file: f.file, lines: f.text.split("\n").length - (f.text.endsWith("\n") ? 1 : 0) }))
       .filter((f) => f.lines > MAX_LINES);
     expect(long).to.deep.equal([]);
+  });
+
+  it("NoShellIsEverSpawnedWithAString", () => {
+    // exec and execSync run a string through /bin/sh, and so does any call with `shell`: a name read
+    // from a file could then run commands. Only the calls that take a program and an argument array are allowed.
+    const offending = files.flatMap((f) => {
+      const code = withoutComments(f.text);
+      const bad: string[] = [];
+      for (const m of code.matchAll(CHILD_PROCESS_IMPORT)) {
+        const names = m[1] === undefined ? ["(the whole module)"] : m[1].split(",").map((n) => n.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0]).filter(Boolean);
+        bad.push(...names.filter((n) => !SAFE_CHILD_PROCESS.has(n)).map((n) => `${f.file} imports ${n} from child_process`));
+      }
+      if (/\brequire\s*\(\s*["'](node:)?child_process["']/.test(code)) bad.push(`${f.file} requires child_process`);
+      if (/\bshell\s*:/.test(code)) bad.push(`${f.file} passes a shell option`);
+      return bad;
+    });
+    expect(offending).to.deep.equal([]);
+    // The scan would pass on nothing: it must see the child_process imports that are there.
+    const forks = files.filter((f) => [...withoutComments(f.text).matchAll(CHILD_PROCESS_IMPORT)].some((m) => m[1]?.includes("fork")));
+    expect(forks.length, "files importing fork").to.be.greaterThan(0);
+    expect([..."import { exec } from \"node:child_process\";".matchAll(CHILD_PROCESS_IMPORT)][0][1]).to.equal(" exec ");
+    expect([..."import * as cp from \"child_process\";".matchAll(CHILD_PROCESS_IMPORT)][0][1]).to.equal(undefined);
   });
 
   it("TheRulesSeeImports", () => {

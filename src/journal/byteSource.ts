@@ -5,6 +5,7 @@
  * scanner reads through this, so both forms are judged by the same code.
  */
 import * as fs from "node:fs";
+import { openRegularSync } from "../regularFile";
 
 export interface ByteSource {
   /** Size of the segment's bytes (the uncompressed size of a compressed segment). */
@@ -23,14 +24,10 @@ export class FileBytes implements ByteSource {
   private closed = false;
   private constructor(private readonly fd: number, readonly size: number) {}
 
+  /** A symlink or anything but a regular file under a segment's name is refused, not followed (regularFile.ts). */
   static open(file: string): FileBytes {
-    const fd = fs.openSync(file, "r");
-    try {
-      return new FileBytes(fd, fs.fstatSync(fd).size);
-    } catch (e) {
-      fs.closeSync(fd);
-      throw e;
-    }
+    const { fd, size } = openRegularSync(file);
+    return new FileBytes(fd, size);
   }
 
   get diskBytes(): number {

@@ -9,8 +9,10 @@
  */
 import * as fs from "node:fs";
 import { crc32 } from "node:zlib";
-import { decompress } from "zstd-napi";
+import { DCtx } from "zstd-napi/binding";
 import type { ByteSource } from "./byteSource";
+import { openRegularSync } from "../regularFile";
+import { unpackBounded, unpackLimit } from "./zstdBounded";
 
 export const COMPRESSED_EXT = ".zst";
 /** A zstd skippable frame's magic (0x184D2A50..5F are reserved for them): decoders skip it. */
@@ -42,15 +44,15 @@ interface Chunk { logical: number; physical: number; compressed: number; raw: nu
 export class CompressedBytes implements ByteSource {
   readonly compressed = true;
   private cached: { index: number; bytes: Buffer } | null = null;
+  private readonly context = new DCtx();
   private closed = false;
 
   private constructor(private readonly fd: number, readonly diskBytes: number, private readonly chunks: Chunk[], readonly size: number) {}
 
   /** Opens the file and reads its chunk heads (20 bytes per MiB of segment); throws ChunkDamage on a broken framing. */
   static open(file: string): CompressedBytes {
-    const fd = fs.openSync(file, "r");
+    const { fd, size: diskBytes } = openRegularSync(file);
     try {
-      const diskBytes = fs.fstatSync(fd).size;
       const chunks: Chunk[] = [];
       const head = Buffer.allocUnsafe(CHUNK_HEAD_BYTES);
       let logical = 0;
@@ -62,6 +64,8 @@ export class CompressedBytes implements ByteSource {
         const chunk = { logical, physical: at + CHUNK_HEAD_BYTES, compressed: head.readUInt32LE(8), raw: head.readUInt32LE(12), crc: head.readUInt32LE(16) };
         if (chunk.physical + chunk.compressed > diskBytes) throw new ChunkDamage(at, `chunk of ${chunk.compressed} bytes runs past the end of the file`);
         if (chunk.raw === 0 || chunk.raw > 64 * CHUNK_RAW_BYTES) throw new ChunkDamage(at, `chunk says it holds ${chunk.raw} bytes`);
+        // Checked before anything is unpacked: a head must not make a reader allocate more than its bytes can hold.
+        if (chunk.raw > unpackLimit(chunk.compressed)) throw new ChunkDamage(at, `chunk says it holds ${chunk.raw} bytes, more than its ${chunk.compressed} packed bytes can`);
         chunks.push(chunk);
         logical += chunk.raw;
         at = chunk.physical + chunk.compressed;
@@ -109,7 +113,7 @@ export class CompressedBytes implements ByteSource {
     if ((crc32(packed) >>> 0) !== c.crc) throw new ChunkDamage(c.physical - CHUNK_HEAD_BYTES, "checksum mismatch in a compressed chunk");
     let bytes: Buffer;
     try {
-      bytes = decompress(packed);
+      bytes = unpackBounded(packed, this.context, (n) => Buffer.allocUnsafe(n), c.raw);
     } catch (e) {
       throw new ChunkDamage(c.physical, `compressed chunk does not decompress: ${(e as Error).message}`);
     }

@@ -10,6 +10,7 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { BackupError } from "../errors";
 import { fsyncDirSync, PRIVATE_DIR, PRIVATE_FILE } from "../durable";
+import { readRegularHeadSync } from "../regularFile";
 import { journalDir } from "./segment";
 
 /** Locks this process holds: a LOCK with our own pid is ours only if listed here (pids repeat across container restarts). */
@@ -81,11 +82,18 @@ function tryCreate(file: string): boolean {
   }
 }
 
-/** The pid in the lock; null when unreadable (treated as stale), undefined when there is no lock. */
+/** A pid is a few digits: more of a lock file is never read, whatever its size. */
+const MAX_LOCK_BYTES = 64;
+
+/**
+ * The pid in the lock; null when unreadable (treated as stale), undefined
+ * when there is no lock. A symlink or anything but a regular file there is
+ * refused (BAD_INPUT), not followed.
+ */
 function readPid(file: string): number | null | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readRegularHeadSync(file, MAX_LOCK_BYTES);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;

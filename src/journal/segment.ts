@@ -110,6 +110,10 @@ export class SegmentScanner {
       if (this.open && !this.newest) {
         throw corrupt(this.file, this.open.offset, this.lastCompleteSeq, `transaction ${this.open.seq} has no last part, in a segment that is not the newest`);
       }
+      // Segments are created by the append that needs them: only a crash leaves one without frames, and only the newest.
+      if (this.frames === 0 && !this.newest && !this.tail) {
+        throw corrupt(this.file, this.dataStart, this.lastCompleteSeq, "segment holds no frames, and is not the newest");
+      }
       return null;
     }
     let head: FrameHead;

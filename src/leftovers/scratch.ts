@@ -116,11 +116,18 @@ export async function scratchEntries(store: string): Promise<{ name: string; fol
   }
 }
 
-/** A registration's item, or null for a file that is not one (nothing of it is acted on). */
+/**
+ * A registration's item, or null for a file that is not one (nothing of it is
+ * acted on). The sweep removes the file a registration names: only one that
+ * a restore registers qualifies, an absolute path without `.` or `..` steps
+ * that ends in `.restoring` (the restore's own temp name), so a crafted
+ * registration cannot point the sweep at anything else.
+ */
 export function parseRegistered(text: string): Registered | null {
   try {
     const item = JSON.parse(text) as Partial<Record<string, unknown>>;
-    if (item.kind === "sqlite-file" && typeof item.path === "string") return { kind: "sqlite-file", path: item.path };
+    if (item === null || typeof item !== "object") return null;
+    if (item.kind === "sqlite-file" && isRestoringPath(item.path)) return { kind: "sqlite-file", path: item.path };
     if (item.kind === "postgres-database" && typeof item.server === "string" && typeof item.database === "string") {
       return { kind: "postgres-database", server: item.server, database: item.database };
     }
@@ -128,4 +135,8 @@ export function parseRegistered(text: string): Registered | null {
     // not JSON
   }
   return null;
+}
+
+function isRestoringPath(p: unknown): p is string {
+  return typeof p === "string" && path.isAbsolute(p) && path.normalize(p) === p && p.endsWith(".restoring") && !p.includes("\0");
 }

@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { quoteIdent as q } from "../db/sql";
+import { readRegularText } from "../regularFile";
 import { FOREIGN_AGE_MS, HOST_ID, type Owner, ownerGone, parseOwnerTag, pidAlive } from "./owner";
 import { databaseComment, parseRegistered, PG_SCRATCH_PREFIX, type Registered, scratchEntries, scratchRoot, TMP_SCRATCH_PREFIX } from "./scratch";
 
@@ -110,7 +111,7 @@ async function sweepScratch(store: string, given: string[], removed: string[]): 
     if (entry.folder) {
       if (ownerGone(owner) && (await fs.rm(file, { recursive: true, force: true }).then(() => true, () => false))) removed.push(file);
     } else if (entry.name.endsWith(".json")) {
-      registrations.push({ name: entry.name, owner, item: parseRegistered(await fs.readFile(file, "utf8").catch(() => "")) });
+      registrations.push({ name: entry.name, owner, item: parseRegistered(await readRegularText(file, 64 << 10).catch(() => "")) });
     }
   }
   // A file a live run registered too is that run's now (it restores to the same target): not removed.

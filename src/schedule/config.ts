@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { Cron } from "croner";
 import { BackupError } from "../errors";
 import { checkTimeZone, machineTimeZone } from "../instant";
+import { readRegularTextSync } from "../regularFile";
 
 export type ScheduledKind = "daily" | "weekly" | "monthly";
 export const SCHEDULED_KINDS: readonly ScheduledKind[] = ["daily", "weekly", "monthly"];
@@ -42,10 +43,11 @@ export interface ScheduleSettings {
 
 type Source = { settings: ScheduleSettings; where: string };
 
-function readFile(file: string, required: boolean): Source | null {
+/** `inStore`: the store's own schedule.json, which is never read through a symlink (regularFile.ts); a file the user names may be one. */
+function readFile(file: string, required: boolean, inStore = false): Source | null {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = inStore ? readRegularTextSync(file, 1 << 20) : fs.readFileSync(file, "utf8");
   } catch (e) {
     if (!required && (e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new BackupError("NOT_FOUND", `schedule file ${file} cannot be read: ${(e as Error).message}`, "check --schedule or BACKUP_SCHEDULE_FILE");
@@ -94,7 +96,7 @@ export function checkPattern(value: string | false, what: string, timeZone: stri
 /** The schedule in force for a store, each setting from the first place that has it. */
 export function resolveSchedule(storeDir: string, given: ScheduleSettings = {}, env: NodeJS.ProcessEnv = process.env, names: Partial<Record<keyof ScheduleSettings, string>> = {}): Schedule {
   const fileName = given.file ?? (env.BACKUP_SCHEDULE_FILE?.trim() || undefined);
-  const file = fileName !== undefined ? readFile(path.resolve(fileName), true) : readFile(path.join(storeDir, SCHEDULE_FILE), false);
+  const file = fileName !== undefined ? readFile(path.resolve(fileName), true) : readFile(path.join(storeDir, SCHEDULE_FILE), false, true);
   const sources: Source[] = [{ settings: given, where: "" }, fromEnv(env), ...(file ? [file] : [])];
   const first = <K extends keyof ScheduleSettings>(key: K) => {
     for (const s of sources) if (s.settings[key] !== undefined) return { value: s.settings[key]!, where: s.where };

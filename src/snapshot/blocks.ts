@@ -3,8 +3,9 @@
  * checksummed blocks and the footer. Block bodies are zstd frames.
  */
 import { crc32 } from "node:zlib";
-import { Compressor, decompress } from "zstd-napi";
-import { DCtx, getFrameContentSize } from "zstd-napi/binding";
+import { Compressor } from "zstd-napi";
+import { DCtx } from "zstd-napi/binding";
+import { unpackBounded } from "../journal/zstdBounded";
 import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, MAGIC, PREFIX_BYTES, type SnapshotHeader } from "./format";
 import { pack } from "./rowPacking";
 
@@ -56,8 +57,11 @@ export function encodeBlock(type: BlockType, payload: unknown, compressor: Compr
   return [blockHeader(type, body), body];
 }
 
+const plainContext = new DCtx();
+
+/** A block body's payload, in a buffer of its own; never more than the body can hold (zstdBounded.ts). */
 export function decompressBody(body: Buffer): Buffer {
-  return decompress(body);
+  return unpackBounded(body, plainContext, (n) => Buffer.allocUnsafe(n));
 }
 
 /**
@@ -81,11 +85,7 @@ export class BodyDecompressor {
   private readonly output = new ReusedBuffer();
 
   decompress(body: Buffer): Buffer {
-    const size = getFrameContentSize(body);
-    // Every body this program writes records its size; anything else is decompressed the plain way.
-    if (size === null) return decompress(body);
-    const out = this.output.take(size);
-    return out.subarray(0, this.context.decompress(out, body));
+    return unpackBounded(body, this.context, (n) => this.output.take(n));
   }
 }
 

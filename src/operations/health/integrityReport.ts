@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readRegularTextSync } from "../../regularFile";
 
 export interface IntegrityReportFigures {
   file: string;
@@ -39,7 +40,7 @@ export function newestIntegrityReport(dir: string): IntegrityReportFigures | nul
   const { file, mtime } = reports[0];
   let json: Record<string, unknown>;
   try {
-    json = record(JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")));
+    json = record(JSON.parse(readRegularTextSync(path.join(dir, file))));
   } catch (e) {
     return { file, at: mtime, status: null, issues: null, warnings: null, error: (e as Error).message };
   }
