@@ -18,18 +18,35 @@ async function maxId(ds: DataSource, table: string): Promise<number> {
  * segments of that size, so compaction has sealed segments to compress.
  */
 export async function journalAfterSnapshot(sourceFile: string, file: string, store: string, changes: number, perTransaction: number, segmentBytes?: number): Promise<number> {
+  fs.copyFileSync(sourceFile, file);
+  const ds = await openStocktakeDataSource(file);
+  try {
+    // The copy carries the source's identity, bound to the source's store (the
+    // snapshot step took it there): the copy's journal starts in a store of its own.
+    return (await snapshotThenWorkload(ds, store, changes, perTransaction, { moveStore: true, segmentBytes })).rows;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * On an open Stocktake database: attaches the changelog to `store`, takes a
+ * snapshot, then commits transactions of `perTransaction` changed rows
+ * each until about `changes` rows changed (the mix above). Returns the
+ * changed rows the journal holds after the snapshot, and the time the app
+ * took to commit them (capture on).
+ */
+export async function snapshotThenWorkload(ds: DataSource, store: string, changes: number, perTransaction: number,
+  options: { moveStore?: boolean; segmentBytes?: number } = {}): Promise<{ rows: number; ms: number }> {
   const UPDATES = Math.max(1, Math.round(perTransaction * 0.7));
   const COPIES = Math.max(1, Math.round(perTransaction * 0.2));
   const DELETES = Math.max(1, perTransaction - UPDATES - COPIES);
-  fs.copyFileSync(sourceFile, file);
-  const ds = await openStocktakeDataSource(file);
-  // The copy carries the source's identity, bound to the source's store (the
-  // snapshot step took it there): the copy's journal starts in a store of its own.
-  const changelog = await attachChangelog(ds, { dir: store, moveStore: true, segmentBytes });
+  const changelog = await attachChangelog(ds, { dir: store, ...options });
   const { seq } = await changelog.snapshot({ kind: "manual" });
   const counted = await maxId(ds, "stocktakeItem");
   const ordered = await maxId(ds, "orderItem");
   const copied = "\"orderId\", \"itemId\", \"quantity\", \"unitPrice\", \"lineTotal\"";
+  const started = performance.now();
   for (let done = 0, round = 0; done < changes; done += UPDATES + COPIES + DELETES, round++) {
     const from = (round * UPDATES) % Math.max(1, counted - UPDATES);
     const copyFrom = (round * COPIES) % Math.max(1, ordered - COPIES);
@@ -39,10 +56,10 @@ export async function journalAfterSnapshot(sourceFile: string, file: string, sto
       await m.query(`DELETE FROM "deliveryItem" WHERE id IN (SELECT id FROM "deliveryItem" ORDER BY id LIMIT ${DELETES})`);
     });
   }
+  const ms = performance.now() - started;
   await changelog.flush();
   await changelog.close();
-  await ds.destroy();
   let rows = 0;
   for (const frame of readFrames(store, { fromSeq: seq + 1 })) rows += frame.changes.length;
-  return rows;
+  return { rows, ms };
 }

@@ -5,6 +5,7 @@ import { benchExport } from "./export";
 import { benchFleet } from "./fleet";
 import { benchIntegrity } from "./integrity";
 import { benchPostgres } from "./postgres";
+import { benchPostgresReplay } from "./postgresReplay";
 import { benchScheduledSnapshot } from "./schedule";
 import { benchSnapshotRestore } from "./snapshotRestore";
 import { BenchDir, benchScales } from "./support";
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
       process.stderr.write(`PostgreSQL against pg_dump and pg_restore at ${scales.join(" and ")} rows…\n`);
       console.log("\n## PostgreSQL: backup and restore against pg_dump and pg_restore\n");
       console.log(await benchPostgres(work, scales));
+      process.stderr.write("journal replay into PostgreSQL…\n");
+      console.log("\n## PostgreSQL: journal replay\n");
+      console.log(await benchPostgresReplay(work, Number(process.env.BENCH_PG_REPLAY_ROWS ?? 100_000)));
     }
     if (runs("fleet")) {
       const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -101,7 +101,7 @@ export class AttachedChangelog implements Changelog {
     let lock: JournalLock | null = null;
     let unavailable: unknown = null;
     try {
-      lock = await lockStore(this.dir, await readDatabaseIdentity(this.dataSource, this.dialect.engine), this.storeOptions);
+      lock = await lockStore(this.dir, await readDatabaseIdentity(this.dataSource, this.dialect.engine), { ...this.storeOptions, leaseHeld: this.role.leased });
     } catch (error) {
       if (requireStore || !isWaitable(error)) throw error;
       unavailable = error;
@@ -253,7 +253,7 @@ export class AttachedChangelog implements Changelog {
 
   /** Opens the store, ships what waits in the outbox, installs the triggers (after the drain: an outbox may change shape). */
   private async connect(lock?: JournalLock): Promise<void> {
-    const writer = await openStoreForShipping(this.dir, this.dialect, this.schema, this.storeOptions, lock);
+    const writer = await openStoreForShipping(this.dir, this.dialect, this.schema, { ...this.storeOptions, leaseHeld: this.role.leased }, lock);
     const shipper = new Shipper(this.dialect, writer, this.shipperOptions, {
       shipped: () => this.health.succeeded(),
       failed: (error) => void this.shippingFailed(error),

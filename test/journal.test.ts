@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BackupError } from "../src/errors";
+import { releaseLockFile, tryLockFile } from "../src/journal/lock";
 import { encodeFrame, encodeSegmentHeader } from "../src/journal/codec";
 import {
   type ColumnValue,
@@ -465,10 +466,29 @@ describe("journal: one writer", () => {
       child.kill("SIGKILL");
       await exited;
     }
-    expect(fs.readFileSync(path.join(journalDir(dir), "LOCK"), "utf8").trim(), "the dead process left its lock").to.equal(String(child.pid));
+    expect(fs.readFileSync(path.join(journalDir(dir), "LOCK"), "utf8").trim(), "the dead process left its lock").to.equal(`${child.pid} ${os.hostname()}`);
     const w = await JournalWriter.open(dir, { schema });
-    expect(fs.readFileSync(path.join(journalDir(dir), "LOCK"), "utf8").trim()).to.equal(String(process.pid));
+    expect(fs.readFileSync(path.join(journalDir(dir), "LOCK"), "utf8").trim()).to.equal(`${process.pid} ${os.hostname()}`);
     await w.close();
+  });
+
+  it("ALockOfAnotherHostIsHeldUnlessTheTakerHoldsTheShippingLease", async () => {
+    // A store on a shared file system: a pid of another host says nothing here, even if that pid lives here.
+    const dir = tmpStore();
+    fs.mkdirSync(journalDir(dir));
+    const file = path.join(journalDir(dir), "LOCK");
+    fs.writeFileSync(file, `${process.ppid} another-host.example\n`);
+    expect(tryLockFile(file)).to.equal(process.ppid);
+    const e = await rejects(JournalWriter.open(dir, { schema }), "JOURNAL_LOCKED");
+    expect(e.message).to.contain(`locked by process ${process.ppid}`);
+    // The shipping lease says no other process of the database ships: the lock is a dead host's.
+    expect(tryLockFile(file, { otherHostsStale: true })).to.equal(null);
+    expect(fs.readFileSync(file, "utf8")).to.equal(`${process.pid} ${os.hostname()}\n`);
+    releaseLockFile(file);
+    expect(fs.existsSync(file)).to.equal(false);
+    // A lock of an older version (a pid alone) is judged as before: here, a live pid holds it.
+    fs.writeFileSync(file, `${process.ppid}\n`);
+    expect(tryLockFile(file, { otherHostsStale: true })).to.equal(process.ppid);
   });
 });
 

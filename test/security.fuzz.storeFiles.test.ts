@@ -10,6 +10,7 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { releaseLockFile, tryLockFile } from "../src/journal/lock";
 import { parseRegistered } from "../src/leftovers/scratch";
@@ -46,7 +47,7 @@ describe("security: hostile small files of a store (fuzz)", function () {
         expect(outcome.ok, "a lock's content alone is never an error").to.equal(true);
         const holder = (outcome as { value: number | null }).value;
         if (holder === null) {
-          expect(fs.readFileSync(lock(), "utf8")).to.equal(`${process.pid}\n`);
+          expect(fs.readFileSync(lock(), "utf8")).to.equal(`${process.pid} ${os.hostname()}\n`);
           releaseLockFile(lock());
         } else expect(Number.isSafeInteger(holder)).to.equal(true);
         fs.rmSync(lock(), { force: true });

@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   acceptJournalGap?: boolean;
   /** Bind the database to this store first, whatever store it shipped to (ChangelogOptions.moveStore). */
   moveStore?: boolean;
+  /** This process holds the database's shipping lease (PostgreSQL): a journal lock left on another host is stale. */
+  leaseHeld?: boolean;
 }
 
 /** Errors of the store's disk: capture goes on into the outbox while they last, and shipping tries again. */
@@ -42,7 +44,7 @@ export function asStoreError(error: unknown, store: string): unknown {
 export async function lockStore(store: string, database: DatabaseIdentity | null, options: OpenStoreOptions = {}): Promise<JournalLock> {
   if (!options.moveStore) await refuseForeign(store, database, true);
   try {
-    return await lockJournal(store);
+    return await lockJournal(store, { otherHostsStale: options.leaseHeld });
   } catch (error) {
     throw asStoreError(error, store);
   }

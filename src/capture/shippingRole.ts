@@ -21,6 +21,11 @@ export class ShippingRole {
   /** `lost`: the lease's session is gone while this process ships; it must stop shipping at once. */
   constructor(private readonly dataSource: DataSource, private readonly engine: Engine, private readonly lost: () => void) {}
 
+  /** This process holds the lease: no other process of the database ships. */
+  get leased(): boolean {
+    return this.lease !== null;
+  }
+
   /** Another process ships; this one captures and waits to take over. */
   get standby(): boolean {
     return this.standing;

@@ -23,9 +23,12 @@ import { applyChange, insertRows } from "./rowWriter";
 import type { RowSink } from "./rowSink";
 import { describeRow } from "./messages";
 import { MAX_PARAMS, Params, quoteIdent as q } from "../db/sql";
+import { unnestDelete, unnestFits, unnestInsert, unnestUpdate } from "./pgUnnest";
 import { type Engine } from "../db/types";
 
 const MAX_ROWS = 1000;
+/** Rows of a PostgreSQL batch bound as one array per column (pgUnnest.ts): its parameters do not grow with it. */
+const MAX_UNNEST_ROWS = 5000;
 /** Below this, a savepoint and its release cost more round trips than they save. */
 const MIN_BATCH = 4;
 
@@ -72,6 +75,7 @@ export class ReplayWriter implements RowSink {
   }
 
   private limit(table: TableSchema): number {
+    if (this.unnest(table)) return MAX_UNNEST_ROWS;
     // An UPDATE binds the old key and every column per row.
     return Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS[this.engine] / (table.columns.length + table.primaryKey.length))));
   }
@@ -84,9 +88,8 @@ export class ReplayWriter implements RowSink {
     await this.runner.query("SAVEPOINT stocktake_replay");
     let hit = -1;
     try {
-      const params = new Params(this.engine);
-      const sql = op === "update" ? this.updateSql(table, changes.map((c) => c.change), params) : this.deleteSql(table, changes.map((c) => c.change), params);
-      const result = await this.runner.query(sql, params.values, true) as { affected?: number | null };
+      const { sql, params } = this.statement(table, op, changes.map((c) => c.change));
+      const result = await this.runner.query(sql, params, true) as { affected?: number | null };
       hit = result.affected ?? -1;
     } catch {
       hit = -1; // a constraint met a value in between: row by row finds out
@@ -102,7 +105,11 @@ export class ReplayWriter implements RowSink {
 
   private async insertChanges(table: TableSchema, changes: Pending["changes"]): Promise<void> {
     try {
-      await insertRows(this.runner, this.engine, table, changes.map((c) => c.change.after as Row));
+      const rows = changes.map((c) => c.change.after as Row);
+      if (this.unnest(table)) {
+        const { sql, params } = unnestInsert(table, rows);
+        await this.runner.query(sql, params);
+      } else await insertRows(this.runner, this.engine, table, rows);
     } catch (error) {
       if (error instanceof BackupError) throw error;
       const first = changes[0].seq;
@@ -111,6 +118,18 @@ export class ReplayWriter implements RowSink {
         `${first === last ? `seq ${first}` : `seqs ${first}..${last}`}: replaying ${changes.length} insert(s) into "${table.name}" failed: ${(error as Error).message}`,
         "the target does not hold the state the journal continues from: restore from the snapshot the journal follows");
     }
+  }
+
+  private unnest(table: TableSchema): boolean {
+    return this.engine === "postgres" && unnestFits(table);
+  }
+
+  /** One statement for a batch of updates or deletes that hit distinct keys. */
+  private statement(table: TableSchema, op: Op, changes: RowChange[]): { sql: string; params: unknown[] } {
+    if (this.unnest(table)) return op === "update" ? unnestUpdate(table, changes) : unnestDelete(table, changes);
+    const params = new Params(this.engine);
+    const sql = op === "update" ? this.updateSql(table, changes, params) : this.deleteSql(table, changes, params);
+    return { sql, params: params.values };
   }
 
   private async oneByOne(table: TableSchema, changes: Pending["changes"]): Promise<void> {
