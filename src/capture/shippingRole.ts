@@ -17,6 +17,8 @@ export class ShippingRole {
   private lease: ShippingLease | null = null;
   private standing = false;
   private takingOver: Promise<boolean> | null = null;
+  /** Released for good (the changelog closes): a take-over under way gives its lease back. */
+  private done = false;
 
   /** `lost`: the lease's session is gone while this process ships; it must stop shipping at once. */
   constructor(private readonly dataSource: DataSource, private readonly engine: Engine, private readonly lost: () => void) {}
@@ -57,10 +59,11 @@ export class ShippingRole {
    */
   takeOver(prepare: () => Promise<void>): Promise<boolean> {
     this.takingOver ??= (async () => {
-      if (!this.standing) return false;
+      if (!this.standing || this.done) return false;
       const lease = await ShippingLease.take(this.dataSource);
       if (lease === null) return false;
       try {
+        if (this.done) throw new Error("closed");
         await prepare();
       } catch {
         await lease.release();
@@ -94,6 +97,8 @@ export class ShippingRole {
 
   /** Ends the lease's session (after the journal is closed: a standby taking over then finds every change shipped). */
   async release(): Promise<void> {
+    this.done = true;
+    await this.takingOver;
     const lease = this.lease;
     this.lease = null;
     await lease?.release();
