@@ -12,7 +12,8 @@ import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { checkDdl, DdlError } from "../schema/checkDdl";
 import type { SchemaDdl } from "../schema/ddl";
 import { BodyDecompressor, blockCrc, decodeFooter, decompressBody, headerCrc, ReusedBuffer } from "./blocks";
-import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
+import { copyLineCount, parseCopyRows } from "../db/copyText";
+import { BLOCK_HEADER_BYTES, BlockType, COPY_FORMAT_VERSION, FOOTER_BYTES, MAGIC, READABLE_VERSIONS, PREFIX_BYTES, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
 import { unpack, unpackRows } from "./rowPacking";
 
 export interface RowBatch {
@@ -24,6 +25,17 @@ export interface RowBatch {
 export interface RawBatch {
   table: TableSchema;
   rows: ColumnValue[][];
+}
+
+/**
+ * A COPY block as stored, for a load into PostgreSQL that passes it to
+ * COPY … FROM STDIN as it is: `text` is whole lines of COPY text, columns in
+ * the order of `table.columns`, and holds `rows` rows. A buffer of its own.
+ */
+export interface CopyTextBatch {
+  table: TableSchema;
+  text: Buffer;
+  rows: number;
 }
 
 export interface SnapshotInfo {
@@ -128,14 +140,26 @@ export class SnapshotReader {
    * consumer must treat the data of a table as good only once the next table
    * (or the end) is reached: a restore loads in one transaction for this reason.
    */
-  async *rawBatches(): AsyncGenerator<RawBatch> {
+  rawBatches(): AsyncGenerator<RawBatch> {
+    return this.walk(false) as AsyncGenerator<RawBatch>;
+  }
+
+  /**
+   * As rawBatches, but a COPY block comes as its text (a CopyTextBatch), not
+   * parsed: checked alike, its table's count and digest at the table end.
+   */
+  rawOrCopyBatches(): AsyncGenerator<RawBatch | CopyTextBatch> {
+    return this.walk(true);
+  }
+
+  private async *walk(copyAsText: boolean): AsyncGenerator<RawBatch | CopyTextBatch> {
     const corrupt = (offset: number, what: string) => corruptAt(this.path, offset, what);
     const schemas = new Map(this.header.schema.tables.map((t) => [t.name, t]));
     let pos = this.dataStart;
     let next = 0; // index into trailer.tables of the next table expected
     const reused = new ReusedBuffer();
     const bodies = new BodyDecompressor();
-    let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash> } | null = null;
+    let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash>; blocks: number | null } | null = null;
 
     while (pos < this.trailerOffset) {
       // Each body is decompressed before the next block is read.
@@ -145,9 +169,32 @@ export class SnapshotReader {
       if (block.type === BlockType.rows) {
         if (open === null) throw corrupt(block.offset, "rows block outside a table");
         const t = open;
+        if ((t.blocks ??= block.type) !== block.type) throw corrupt(block.offset, `table "${t.summary.name}" mixes msgpack rows and COPY text`);
         // The payload is exactly the rows' bytes back to back (unpackRows reads all of it).
         t.hash.update(payload);
         const chunks = unpackRows(payload, t.schema.columns.length, CHUNK_ROWS);
+        for (;;) {
+          const chunk = decodeOr(() => chunks.next(), corrupt, block.offset);
+          if (chunk.done) break;
+          t.rows += chunk.value.length;
+          yield { table: t.schema, rows: chunk.value };
+        }
+      } else if (block.type === BlockType.copyRows) {
+        if (this.header.version !== COPY_FORMAT_VERSION) throw corrupt(block.offset, `a COPY rows block in a version ${this.header.version} file`);
+        if (open === null) throw corrupt(block.offset, "rows block outside a table");
+        const t = open;
+        if ((t.blocks ??= block.type) !== block.type) throw corrupt(block.offset, `table "${t.summary.name}" mixes msgpack rows and COPY text`);
+        // The digest is over the decompressed bodies whatever their kind (FORMAT.md).
+        t.hash.update(payload);
+        if (payload.length > 0 && payload[payload.length - 1] !== 10) throw corrupt(block.offset, "a COPY rows block ends inside a row");
+        if (copyAsText) {
+          const rows = copyLineCount(payload);
+          t.rows += rows;
+          // Its own copy: the decompressed body's buffer is reused for the next block.
+          yield { table: t.schema, text: Buffer.from(payload), rows };
+          continue;
+        }
+        const chunks = parseCopyRows(payload, t.schema.columns, CHUNK_ROWS);
         for (;;) {
           const chunk = decodeOr(() => chunks.next(), corrupt, block.offset);
           if (chunk.done) break;
@@ -161,7 +208,7 @@ export class SnapshotReader {
         if (summary === undefined || table !== summary.name || block.offset !== summary.offset) {
           throw corrupt(block.offset, `table start of "${String(table)}" does not match the trailer`);
         }
-        open = { summary, schema: schemas.get(summary.name)!, rows: 0, hash: createHash("sha256") };
+        open = { summary, schema: schemas.get(summary.name)!, rows: 0, hash: createHash("sha256"), blocks: null };
         next++;
       } else if (block.type === BlockType.tableEnd) {
         if (open === null) throw corrupt(block.offset, "table end outside a table");
@@ -246,7 +293,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function checkHeaderShape(v: unknown): SnapshotHeader {
   if (!isRecord(v)) throw new Error("header is not a map");
-  if (v.version !== FORMAT_VERSION) throw new Error(`format version ${String(v.version)} is not supported (this program reads version ${FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(v.version as number)) throw new Error(`format version ${String(v.version)} is not supported (this program reads versions ${READABLE_VERSIONS.join(" and ")})`);
   const { kind, name, createdAt, seq, engine, schema, fingerprint } = v;
   if (!SNAPSHOT_KINDS.includes(kind as never) || typeof name !== "string" || typeof createdAt !== "number" ||
       typeof seq !== "number" || typeof engine !== "string" || typeof fingerprint !== "string") throw new Error("header is incomplete");

@@ -12,7 +12,8 @@ import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../db/types"
 import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, DEFAULT_LEVEL } from "./blocks";
 import { openTemp, publish } from "../durable";
 import { FileSink } from "./fileSink";
-import { BlockType, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
+import { copyLineCount } from "../db/copyText";
+import { BlockType, COPY_FORMAT_VERSION, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
 import { packRows } from "./rowPacking";
 
 const PACK_ROWS = 64;
@@ -26,6 +27,8 @@ export interface SnapshotWriterOptions {
   batchBytes?: number;
   /** Overwrite an existing file at `path` (default false: finish() fails instead). */
   replace?: boolean;
+  /** Tables may be written as COPY text (writeCopy): the header then says version 2 (FORMAT.md). */
+  copyRows?: boolean;
 }
 
 export interface SnapshotResult {
@@ -40,6 +43,8 @@ interface OpenTable {
   offset: number;
   rows: number;
   hash: Hash;
+  /** What its rows blocks hold, once the first is written: one table never mixes the two. */
+  blocks: "msgpack" | "copy" | null;
 }
 
 export class SnapshotWriter {
@@ -67,7 +72,7 @@ export class SnapshotWriter {
   static async create(path: string, header: NewSnapshotHeader, options: SnapshotWriterOptions = {}): Promise<SnapshotWriter> {
     checkHeader(header);
     const full: SnapshotHeader = {
-      version: FORMAT_VERSION,
+      version: options.copyRows ? COPY_FORMAT_VERSION : FORMAT_VERSION,
       kind: header.kind,
       name: header.name,
       createdAt: header.createdAt,
@@ -85,6 +90,7 @@ export class SnapshotWriter {
       batchRows: Math.max(1, options.batchRows ?? 2000),
       batchBytes: Math.max(1, options.batchBytes ?? 1 << 20),
       replace: options.replace ?? false,
+      copyRows: options.copyRows ?? false,
     };
     const { temp, fh } = await openTemp(path);
     const writer = new SnapshotWriter(path, full, temp, fh, new FileSink(fh), makeCompressor(opts.level), opts);
@@ -101,7 +107,7 @@ export class SnapshotWriter {
     await this.guard(async () => {
       const offset = this.sink.position;
       await this.sink.push(...encodeBlock(BlockType.tableStart, { table: name }, this.compressor));
-      this.current = { schema: schema!, offset, rows: 0, hash: createHash("sha256") };
+      this.current = { schema: schema!, offset, rows: 0, hash: createHash("sha256"), blocks: null };
     });
   }
 
@@ -110,6 +116,7 @@ export class SnapshotWriter {
     const t = this.current;
     this.expect(t !== null, "writeRows() outside beginTable()/endTable()");
     const width = t.schema.columns.length;
+    this.blocksOf(t, "msgpack");
     await this.guard(async () => {
       for (let i = 0; i < rows.length;) {
         // PACK_ROWS rows in one msgpack call (packRows: the same bytes, a third of the time).
@@ -147,6 +154,7 @@ export class SnapshotWriter {
   async writePacked(bytes: Buffer, rows: number): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "writePacked() outside beginTable()/endTable()");
+    this.blocksOf(t, "msgpack");
     await this.guard(async () => {
       this.append(bytes, rows);
       t.rows += rows;
@@ -154,10 +162,34 @@ export class SnapshotWriter {
     });
   }
 
+  /**
+   * COPY text of the open table (`COPY … TO STDOUT`, columns in the header
+   * schema's order) in chunks as the server sends them, which may end inside
+   * a row: a block closes after the last whole row once `batchBytes` are
+   * held, so every COPY block holds whole rows. Returns the rows the chunk ended.
+   */
+  async writeCopy(chunk: Buffer): Promise<number> {
+    const t = this.current;
+    this.expect(t !== null, "writeCopy() outside beginTable()/endTable()");
+    this.expect(this.options.copyRows, "writeCopy() on a writer created without copyRows");
+    this.blocksOf(t, "copy");
+    return this.guard(async () => {
+      const rows = copyLineCount(chunk);
+      this.append(chunk, rows);
+      t.rows += rows;
+      if (this.batchUsed >= this.options.batchBytes) await this.flushCopy(t);
+      return rows;
+    });
+  }
+
   async endTable(): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "endTable() without beginTable()");
     await this.guard(async () => {
+      if (t.blocks === "copy") {
+        await this.flushCopy(t);
+        if (this.batchUsed > 0) throw new BackupError("INTERNAL", `snapshot ${this.path}: the COPY text of table "${t.schema.name}" ended inside a row`);
+      }
       await this.flushBatch(t);
       const summary: TableSummary = { name: t.schema.name, rows: t.rows, digest: t.hash.digest("hex"), offset: t.offset };
       await this.sink.push(...encodeBlock(BlockType.tableEnd, { table: summary.name, rows: summary.rows, digest: summary.digest }, this.compressor));
@@ -204,6 +236,25 @@ export class SnapshotWriter {
     bytes.copy(this.batch, this.batchUsed);
     this.batchUsed += bytes.length;
     this.batchCount += rows;
+  }
+
+  private blocksOf(t: OpenTable, blocks: "msgpack" | "copy"): void {
+    this.expect(t.blocks === null || t.blocks === blocks, `table "${t.schema.name}" gets ${blocks} rows after ${t.blocks} rows`);
+    t.blocks = blocks;
+  }
+
+  /** The whole rows held (up to the last newline) as one COPY block; the start of the next row stays. */
+  private async flushCopy(t: OpenTable): Promise<void> {
+    const end = this.batchUsed === 0 ? 0 : this.batch.lastIndexOf(10, this.batchUsed - 1) + 1;
+    if (end === 0) return; // no row ends yet (one row larger than a block): it grows the buffer
+    const lines = this.batch.subarray(0, end);
+    // The same digest as msgpack rows: the blocks' decompressed bodies, in order.
+    t.hash.update(lines);
+    const body = this.compressor.compress(lines);
+    this.batch.copy(this.batch, 0, end, this.batchUsed);
+    this.batchUsed -= end;
+    this.batchCount = 0;
+    await this.sink.push(blockHeader(BlockType.copyRows, body), body);
   }
 
   private async flushBatch(t: OpenTable): Promise<void> {
