@@ -98,14 +98,15 @@ async function snapshotFiles(store: string): Promise<string[]> {
   return (await fs.readdir(store)).filter((f) => f.endsWith(".snap")).sort();
 }
 
-/** Offsets of a snapshot file's rows blocks, in file order. */
+/** Offsets of a snapshot file's rows blocks (msgpack or COPY text), in file order. */
 async function rowBlocks(file: string): Promise<{ at: number; length: number }[]> {
   const bytes = await fs.readFile(file);
   const blocks: { at: number; length: number }[] = [];
   for (let pos = PREFIX_BYTES + bytes.readUInt32LE(8); pos + BLOCK_HEADER_BYTES <= bytes.length;) {
     const length = bytes.readUInt32LE(pos);
     const type = bytes.readUInt8(pos + 8);
-    if (type === BlockType.rows) blocks.push({ at: pos, length });
+    // A PostgreSQL snapshot's rows are COPY text blocks; older files and other engines have msgpack rows blocks.
+    if (type === BlockType.rows || type === BlockType.copyRows) blocks.push({ at: pos, length });
     if (type === BlockType.trailer) break;
     pos += BLOCK_HEADER_BYTES + length;
   }

@@ -9,7 +9,7 @@
  * (restore/postgresCopyWriter.ts); read from the blocks of a snapshot taken
  * with COPY … TO STDOUT (snapshot/FORMAT.md), hence its place in db/.
  */
-import { decodePgValue } from "../capture/pgRecord";
+import { decodePgValue } from "./pgValue";
 import { BackupError } from "../errors";
 import type { ColumnSchema, ColumnValue } from "./types";
 
@@ -60,7 +60,7 @@ export function copyFieldText(field: string): string | null {
   });
 }
 
-/** One line of COPY text (without its newline) as the row's values in the canonical form of the current reader (capture/pgRecord.ts). */
+/** One line of COPY text (without its newline) as the row's values in the canonical form the keyset reader gives (pgValue.ts). */
 export function parseCopyLine(line: string, columns: readonly ColumnSchema[]): ColumnValue[] {
   const fields = line.split("\t");
   if (fields.length !== columns.length) throw new Error(`a row of COPY text has ${fields.length} fields for ${columns.length} columns`);

@@ -8,13 +8,13 @@ import { promises as fs } from "node:fs";
 import type { Compressor } from "zstd-napi";
 import { BackupError } from "../errors";
 import { schemaFingerprint } from "../journal/fingerprint";
-import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../db/types";
+import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, DEFAULT_LEVEL } from "./blocks";
 import { openTemp, publish } from "../durable";
 import { FileSink } from "./fileSink";
 import { copyLineCount } from "../db/copyText";
-import { BlockType, COPY_FORMAT_VERSION, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
-import { packRows } from "./rowPacking";
+import { BlockType, COPY_FORMAT_VERSION, FORMAT_VERSION, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
+import { checkHeader, pack, schemaMismatch, toArray } from "./writerInput";
 
 const PACK_ROWS = 64;
 
@@ -284,56 +284,5 @@ export class SnapshotWriter {
 
   private expect(ok: boolean, message: string): asserts ok {
     if (!ok) throw new BackupError("INTERNAL", `snapshot ${this.path}: ${message}`);
-  }
-}
-
-function pack(rows: readonly (readonly ColumnValue[])[], schema: TableSchema): Buffer {
-  try {
-    return packRows(rows);
-  } catch (e) {
-    throw schemaMismatch(schema, (e as Error).message);
-  }
-}
-
-function toArray(row: Row, schema: TableSchema): ColumnValue[] {
-  const cols = schema.columns;
-  const values = new Array<ColumnValue>(cols.length);
-  for (let i = 0; i < cols.length; i++) {
-    const v = row[cols[i].name];
-    if (v === undefined) throw schemaMismatch(schema, `a row has no column "${cols[i].name}"`);
-    values[i] = v;
-  }
-  // A key the schema does not know would be dropped silently: count the keys.
-  let keys = 0;
-  for (const _ in row) keys++;
-  if (keys !== cols.length) throw schemaMismatch(schema, `a row has columns that are not in the schema (${Object.keys(row).filter((k) => !cols.some((c) => c.name === k)).join(", ")})`);
-  return values;
-}
-
-function schemaMismatch(schema: TableSchema, message: string): BackupError {
-  return new BackupError("SCHEMA_MISMATCH", `snapshot table "${schema.name}": ${message}`, "the rows fed to the snapshot writer must match the schema in its header");
-}
-
-function checkHeader(h: NewSnapshotHeader): void {
-  const bad = (what: string) => new BackupError("INTERNAL", `snapshot header: ${what}`);
-  if (!SNAPSHOT_KINDS.includes(h.kind)) throw bad(`unknown kind "${String(h.kind)}"`);
-  if (typeof h.name !== "string") throw bad("name is not a string");
-  if (!Number.isFinite(h.createdAt)) throw bad("createdAt is not a time");
-  if (!Number.isSafeInteger(h.seq) || h.seq < 0) throw bad("seq is not a sequence number");
-  checkSchema(h.schema, bad);
-}
-
-function checkSchema(schema: DatabaseSchema, bad: (what: string) => Error): void {
-  const tables = new Set<string>();
-  for (const t of schema.tables) {
-    if (tables.has(t.name)) throw bad(`table "${t.name}" appears twice in the schema`);
-    tables.add(t.name);
-    const cols = new Set<string>();
-    for (const c of t.columns) {
-      if (cols.has(c.name)) throw bad(`column "${t.name}.${c.name}" appears twice`);
-      // Rows are read back as objects keyed by column name, where this key would set the prototype.
-      if (c.name === "__proto__") throw bad(`column "${t.name}.__proto__" cannot be snapshotted`);
-      cols.add(c.name);
-    }
   }
 }
