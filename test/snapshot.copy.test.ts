@@ -3,17 +3,20 @@
  * (src/snapshot/FORMAT.md, "COPY rows"). What that keeps, each a test: random
  * rows of every column type read back as the keyset path's rows and restore
  * exactly into PostgreSQL and into SQLite (the same rows as a snapshot of
- * the old path gives there); a byte flipped in a COPY block, or two blocks
- * swapped, is found before any restore commits.
+ * the old path gives there), COPY blocks passed to COPY … FROM STDIN
+ * unparsed, or parsed when a rule reads the rows; a byte flipped in a COPY
+ * block, or two blocks swapped, is found before any restore commits.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { promises as fs } from "fs";
 import path from "path";
+import { count, map } from "rxjs";
 import type { DataSource } from "typeorm";
 import type { ColumnValue, DatabaseSchema } from "../src/db/types";
 import { createReader } from "../src/reader";
-import { restore } from "../src/restore";
+import { restore, type RowEventRule } from "../src/restore";
+import { PostgresCopyWriter } from "../src/restore/postgresCopyWriter";
 import { SnapshotReader, verify } from "../src/snapshot";
 import { BLOCK_HEADER_BYTES, BlockType, PREFIX_BYTES } from "../src/snapshot/format";
 import { takeSnapshot } from "../src/snapshot/take";
@@ -76,6 +79,27 @@ async function dumpSqlite(file: string, names: string[]) {
   }
 }
 
+/** A rule that reads every loaded row: its one finding says how many it saw. */
+const countLoads: RowEventRule = (events) => events.pipe(
+  count((e) => e.op === "load" && e.after !== null),
+  map((n) => ({ rule: "count-loads", severity: "info" as const, message: String(n) })),
+);
+
+/** `work`, counting the COPY blocks restores pass to PostgreSQL unparsed. */
+async function countingPassedBlocks<T>(work: () => Promise<T>): Promise<{ result: T; passed: number }> {
+  const original = PostgresCopyWriter.prototype.insertCopyText;
+  let passed = 0;
+  PostgresCopyWriter.prototype.insertCopyText = function (this: PostgresCopyWriter, ...args) {
+    passed++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await work(), passed };
+  } finally {
+    PostgresCopyWriter.prototype.insertCopyText = original;
+  }
+}
+
 async function expectCorrupt(work: Promise<unknown>, what: RegExp): Promise<void> {
   const error = await work.then(() => null, (e: unknown) => e);
   expect(error, "the damage should be found").to.be.instanceOf(Error);
@@ -124,11 +148,18 @@ if (ENGINES.includes("postgres")) {
           expect(copiedRows).to.deep.equal(await snapshotRows(keyset.path));
           expect((copiedRows.sample ?? []).length + (copiedRows.loose ?? []).length).to.equal(source.sample.length + source.loose.length);
 
-          const pg = freshTarget("postgres", store);
-          targets.push(pg);
-          await restore({ store, snapshot: copied.file, target: pg });
-          expect(await dumpUrl(pg, schema), "restored into PostgreSQL").to.deep.equal(source);
-          await dropTarget("postgres", pg);
+          // Into PostgreSQL: the COPY blocks passed on unparsed, and, with a rule reading the rows, parsed: the same rows.
+          const rowsIn = source.sample.length + source.loose.length;
+          for (const rules of [[], [countLoads]]) {
+            const pg = freshTarget("postgres", store);
+            targets.push(pg);
+            const { result, passed } = await countingPassedBlocks(() => restore({ store, snapshot: copied.file, target: pg, rules }));
+            expect(passed, "COPY blocks passed through").to.equal(rules.length === 0 ? copiedBlocks.length : 0);
+            expect(result.rows).to.equal(rowsIn);
+            if (rules.length > 0) expect(result.findings.map((f) => f.message)).to.deep.equal([String(rowsIn)]);
+            expect(await dumpUrl(pg, schema), "restored into PostgreSQL").to.deep.equal(source);
+            await dropTarget("postgres", pg);
+          }
 
           const [fromCopy, fromKeyset] = [path.join(store, "from-copy.db"), path.join(store, "from-keyset.db")];
           await restore({ store, snapshot: copied.file, target: fromCopy });
