@@ -5,7 +5,8 @@
  * exactly into PostgreSQL and into SQLite (the same rows as a snapshot of
  * the old path gives there), COPY blocks passed to COPY … FROM STDIN
  * unparsed, or parsed when a rule reads the rows; a byte flipped in a COPY
- * block, or two blocks swapped, is found before any restore commits.
+ * block, two blocks swapped, or one in a version 1 file, is found before any
+ * restore commits; a snapshot failing mid-COPY frees its connection.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -17,12 +18,13 @@ import type { ColumnValue, DatabaseSchema } from "../src/db/types";
 import { createReader } from "../src/reader";
 import { restore, type RowEventRule } from "../src/restore";
 import { PostgresCopyWriter } from "../src/restore/postgresCopyWriter";
-import { SnapshotReader, verify } from "../src/snapshot";
+import { readInfo, SnapshotReader, verify } from "../src/snapshot";
+import { headerCrc } from "../src/snapshot/blocks";
 import { BLOCK_HEADER_BYTES, BlockType, PREFIX_BYTES } from "../src/snapshot/format";
 import { takeSnapshot } from "../src/snapshot/take";
 import { columnsFor, floatColumns, NON_FINITE, runWorkload, sampleSchema } from "./support/allTypes";
 import { jsonOf, runCli } from "./support/cli";
-import { flipByte } from "./support/craft";
+import { flipByte, rowBlocks } from "./support/craft";
 import { createTestDatabase, ENGINES, openDataSource, tempDir } from "./support/databases";
 import { captureDdl, dropTarget, dumpDatabase, dumpUrl, freshTarget, openUrl, snapshotWithDdl, targetState } from "./support/restoreSupport";
 
@@ -53,20 +55,6 @@ async function snapshotRows(file: string): Promise<Rows> {
   } finally {
     await reader.close();
   }
-}
-
-/** The types of a snapshot file's rows blocks, in file order. */
-async function rowBlockTypes(file: string): Promise<{ type: number; at: number; length: number }[]> {
-  const bytes = await fs.readFile(file);
-  const blocks: { type: number; at: number; length: number }[] = [];
-  for (let pos = PREFIX_BYTES + bytes.readUInt32LE(8); pos + BLOCK_HEADER_BYTES <= bytes.length;) {
-    const length = bytes.readUInt32LE(pos);
-    const type = bytes.readUInt8(pos + 8);
-    if (type === BlockType.trailer) break;
-    if (type === BlockType.rows || type === BlockType.copyRows) blocks.push({ type, at: pos, length });
-    pos += BLOCK_HEADER_BYTES + length;
-  }
-  return blocks;
 }
 
 /** A SQLite file's tables in the canonical form, by its own catalog. */
@@ -137,10 +125,10 @@ if (ENGINES.includes("postgres")) {
           const store = tempDir("copy-snap-");
           const copied = await takeSnapshot(reader, schema, store, { ddl, name: "copied" });
           const keyset = await snapshotWithDdl(ds, schema, ddl, store, "keyset");
-          const copiedBlocks = await rowBlockTypes(copied.path);
+          const copiedBlocks = await rowBlocks(copied.path);
           expect(copiedBlocks.length).to.be.greaterThan(0);
           expect(copiedBlocks.every((b) => b.type === BlockType.copyRows), "the new path writes COPY blocks").to.equal(true);
-          expect((await rowBlockTypes(keyset.path)).every((b) => b.type === BlockType.rows), "the old path writes msgpack rows").to.equal(true);
+          expect((await rowBlocks(keyset.path)).every((b) => b.type === BlockType.rows), "the old path writes msgpack rows").to.equal(true);
           expect((await SnapshotReader.open(copied.path).then(async (r) => { await r.close(); return r.header.version; }))).to.equal(2);
 
           // The same values, in the same order, as the keyset reader's (msgpack) snapshot.
@@ -204,7 +192,7 @@ if (ENGINES.includes("postgres")) {
         const copy = tempDir("copy-damaged-");
         await fs.cp(store, copy, { recursive: true });
         const file = path.join(copy, path.basename(snapshot));
-        const blocks = await rowBlockTypes(file);
+        const blocks = await rowBlocks(file);
         expect(blocks.length, "COPY blocks in the snapshot").to.be.at.least(3);
         expect(blocks.every((b) => b.type === BlockType.copyRows)).to.equal(true);
         await damage(file, blocks);
@@ -223,6 +211,39 @@ if (ENGINES.includes("postgres")) {
         expect(run.status, run.stderr).to.equal(1);
         expect((JSON.parse(run.stdout) as { error: { code: string } }).error.code).to.equal("SNAPSHOT_CORRUPT");
         expect(await targetState("postgres", target)).to.deep.equal({ exists: false, leftover: false });
+      });
+
+      it("a snapshot that fails while a table's COPY is still sending: no file, and the connection comes back out of COPY (the next snapshot works)", async () => {
+        const ds = await openUrl(url);
+        try {
+          const reader = createReader(ds);
+          const schema = await reader.readSchema(["line"]);
+          const failing = tempDir("copy-failing-");
+          let calls = 0;
+          const error = await takeSnapshot(reader, schema, failing, { onProgress: () => { if (++calls === 1) throw new Error("disk full (simulated)"); } })
+            .then(() => null, (e: Error) => e);
+          expect(error?.message).to.match(/simulated/);
+          expect((await fs.readdir(failing)).filter((f) => f.includes(".snap"))).to.deep.equal([]);
+          const again = await takeSnapshot(reader, schema, failing, { name: "again" });
+          expect(again.rows).to.equal(30000);
+          expect(await snapshotRows(again.path)).to.deep.equal(await snapshotRows(snapshot));
+        } finally {
+          await ds.destroy();
+        }
+      });
+
+      it("a COPY block in a file whose header says version 1 is damage, not rows", async () => {
+        const { file } = await damagedCopy(async (f) => {
+          const bytes = await fs.readFile(f);
+          const header = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + bytes.readUInt32LE(8));
+          const at = header.indexOf(Buffer.from("\xa7version\x02", "latin1"));
+          expect(at, "the header's version field").to.be.at.least(0);
+          header[at + 8] = 1;
+          bytes.writeUInt32LE(headerCrc(header), 12);
+          await fs.writeFile(f, bytes);
+        });
+        expect((await readInfo(file)).header.version).to.equal(1);
+        await expectCorrupt(verify(file), /a COPY rows block in a version 1 file/);
       });
 
       it("two COPY blocks of a table swapped (each checksum intact): the table's digest says so", async () => {
