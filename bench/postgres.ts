@@ -4,9 +4,10 @@ import { Client } from "pg";
 import { BenchDir, formatTable, mb, Measured, PG, pgAdmin, runChild, s, seedDatabase, withPgDatabase } from "./support";
 
 const CLI = path.join(__dirname, "..", "src", "cli", "main.js");
-const SOURCE = "stk_bench_pg_source";
-const THEIRS = "stk_bench_pg_restored_by_pg_restore";
-const OURS = "stk_bench_pg_restored";
+// Per process: another checkout may run this bench on the same server, and each run drops its databases WITH (FORCE).
+const SOURCE = `stk_bench_pg_source_${process.pid}`;
+const THEIRS = `stk_bench_pg_restored_by_pg_restore_${process.pid}`;
+const OURS = `stk_bench_pg_restored_${process.pid}`;
 
 /**
  * The issue's one table: 8 columns of the kinds a stock app holds (serial,

@@ -26,11 +26,11 @@ import { restore } from "../src/restore";
 import { PostgresCopyWriter } from "../src/restore/postgresCopyWriter";
 import { rowSinkFor } from "../src/restore/rowSinkFor";
 import { insertRows } from "../src/restore/rowWriter";
-import { BLOCK_HEADER_BYTES, BlockType, PREFIX_BYTES } from "../src/snapshot/format";
+import { BLOCK_HEADER_BYTES } from "../src/snapshot/format";
 import { takeSnapshot } from "../src/snapshot/take";
 import { columnsFor, floatColumns, NON_FINITE, runWorkload, sampleSchema, workload } from "./support/allTypes";
 import { startCli } from "./support/cli";
-import { flipByte } from "./support/craft";
+import { flipByte, rowBlocks } from "./support/craft";
 import { createTestDatabase, ENGINES, openDataSource, tempDir, type TestDatabase } from "./support/databases";
 import { postgresAdminUrl } from "./support/scratchDatabase";
 import { captureDdl, dropTarget, dumpDatabase, dumpUrl, freshTarget, openUrl, snapshotWithDdl, targetState } from "./support/restoreSupport";
@@ -96,20 +96,6 @@ async function fingerprint(url: string, table = "line"): Promise<string> {
 
 async function snapshotFiles(store: string): Promise<string[]> {
   return (await fs.readdir(store)).filter((f) => f.endsWith(".snap")).sort();
-}
-
-/** Offsets of a snapshot file's rows blocks, in file order. */
-async function rowBlocks(file: string): Promise<{ at: number; length: number }[]> {
-  const bytes = await fs.readFile(file);
-  const blocks: { at: number; length: number }[] = [];
-  for (let pos = PREFIX_BYTES + bytes.readUInt32LE(8); pos + BLOCK_HEADER_BYTES <= bytes.length;) {
-    const length = bytes.readUInt32LE(pos);
-    const type = bytes.readUInt8(pos + 8);
-    if (type === BlockType.rows) blocks.push({ at: pos, length });
-    if (type === BlockType.trailer) break;
-    pos += BLOCK_HEADER_BYTES + length;
-  }
-  return blocks;
 }
 
 async function copyInProgress(database: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { BackupError } from "../errors";
-import { ColumnSchema, ColumnValue, Row, TableSchema } from "../db/types";
+import { decodePgValue } from "../db/pgValue";
+import { Row, TableSchema } from "../db/types";
 
 /**
  * PostgreSQL rows are captured as the text of the whole row (`NEW::text`):
@@ -35,29 +36,6 @@ export function parseRecordText(text: string): (string | null)[] {
     }
     if (text[i] === ")") return fields;
     i++; // the comma
-  }
-}
-
-/**
- * Canonical PostgreSQL values: what JavaScript holds exactly becomes a number,
- * a boolean or a Buffer; everything else stays in the server's text form,
- * which it reads back unchanged.
- */
-export function decodePgValue(text: string | null, column: ColumnSchema): ColumnValue {
-  if (text === null) return null;
-  switch (column.type) {
-    case "smallint":
-    case "integer":
-    case "real":
-    case "double precision":
-    case "oid":
-      return Number(text);
-    case "boolean":
-      return text === "t" || text === "true";
-    case "bytea":
-      return Buffer.from(text.slice(2), "hex");
-    default:
-      return text;
   }
 }
 

@@ -1,12 +1,14 @@
 /**
  * Reading a PostgreSQL database for snapshots and verify: one REPEATABLE
- * READ, READ ONLY transaction for each consistent read, pages by key.
+ * READ, READ ONLY transaction for each consistent read, pages by key, or a
+ * table's COPY text for a snapshot.
  */
 import { QueryRunner } from "typeorm";
 import { parsePgRow } from "../capture/pgRecord";
 import { hasCapture } from "../db/catalog";
 import { quoteIdent } from "../db/sql";
 import { type DatabaseSchema, type Row, tableOf } from "../db/types";
+import { copyOut } from "./postgresCopyOut";
 import { inReadTransaction } from "./readTransaction";
 import { CatalogReader } from "./catalogReader";
 import type { ConsistentReader, DatabaseReader } from "./reader";
@@ -41,11 +43,16 @@ export class PostgresReader extends CatalogReader implements DatabaseReader {
         // the first SELECT (LOCK takes no snapshot) makes TRUNCATE and DDL wait.
         const tables = schema.tables.map((t) => quoteIdent(t.name));
         await runner.query(`LOCK TABLE ${[...tables, ...(hasHead ? ["_changelog_head"] : [])].join(", ")} IN ACCESS SHARE MODE`);
-        return fn(await this.consistentView(runner, schema));
+        const view = await this.consistentView(runner, schema);
+        return fn({ ...view, copyText: (table) => this.copyText(runner, schema, table) });
       });
     } finally {
       await runner.release();
     }
+  }
+
+  private async *copyText(runner: QueryRunner, schema: DatabaseSchema, table: string): AsyncGenerator<Buffer> {
+    yield* copyOut(runner, tableOf(schema, table), await hasPrimaryKey(runner, table));
   }
 
   /**
@@ -55,9 +62,7 @@ export class PostgresReader extends CatalogReader implements DatabaseReader {
    */
   protected async *keysetBatches(runner: QueryRunner, schema: DatabaseSchema, table: string, size: number, where?: string): AsyncGenerator<Row[]> {
     const t = tableOf(schema, table);
-    const declared: { keyed: boolean }[] = await runner.query(
-      "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [quoteIdent(table)]);
-    const keys = declared[0]?.keyed
+    const keys = await hasPrimaryKey(runner, table)
       ? t.primaryKey.map((c) => ({ sql: `_cl.${quoteIdent(c)}`, type: t.columns.find((x) => x.name === c)?.type ?? "text" }))
       : [{ sql: "_cl.ctid", type: "tid" }];
     const limit = Math.max(1, Math.floor(size));
@@ -85,4 +90,11 @@ export class PostgresReader extends CatalogReader implements DatabaseReader {
       await next?.catch(() => undefined); // a consumer that stops early must not leave a query running
     }
   }
+}
+
+/** Whether `table` has a declared primary key (a schema's `primaryKey` otherwise names every column). */
+async function hasPrimaryKey(runner: QueryRunner, table: string): Promise<boolean> {
+  const declared: { keyed: boolean }[] = await runner.query(
+    "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary) AS keyed", [quoteIdent(table)]);
+  return declared[0]?.keyed === true;
 }

@@ -45,4 +45,10 @@ export interface ConsistentReader {
    * rule asks the database for the few rows it needs: integrity/rule.ts).
    */
   batches(table: string, size: number, where?: string): AsyncIterable<Row[]>;
+  /**
+   * PostgreSQL only: every row of a table as COPY text (db/copyText.ts),
+   * columns in the schema's order, rows as batches() orders them, in chunks
+   * that may end inside a row. A snapshot stores it as it comes.
+   */
+  copyText?(table: string): AsyncIterable<Buffer>;
 }

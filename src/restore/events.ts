@@ -47,6 +47,29 @@ export type RowEventRule = (events: Observable<RowEvent>) => Observable<Finding>
 export class RowEventStream {
   private readonly subject = new Subject<RowEvent>();
   readonly events: Observable<RowEvent> = this.subject.asObservable();
+  private rules = 0;
+  private readonly uncounted = new Map<string, number>();
+
+  /**
+   * Whether a rule reads the events. Without one, only the row counts are
+   * wanted, and a load may pass rows on without an event each (countLoaded).
+   */
+  get rowsRead(): boolean {
+    return this.rules > 0;
+  }
+
+  /** `rows` rows loaded into `table` with no event each (a COPY block passed through whole): counted, for rowCounts' sum. */
+  countLoaded(table: string, rows: number): void {
+    if (this.rowsRead) throw new Error("rows loaded without events while a rule reads them");
+    this.uncounted.set(table, (this.uncounted.get(table) ?? 0) + rows);
+  }
+
+  /** What countLoaded counted, added to `counts` (rowCounts of the events). */
+  withCountedLoads(counts: Map<string, number>): Map<string, number> {
+    const sum = new Map(counts);
+    for (const [table, rows] of this.uncounted) sum.set(table, (sum.get(table) ?? 0) + rows);
+    return sum;
+  }
 
   emit(event: RowEvent): void {
     this.subject.next(event);
@@ -63,6 +86,7 @@ export class RowEventStream {
   /** Runs `rule` over the events; the findings are complete once the stream is. */
   collect(rule: RowEventRule): Finding[] {
     const findings: Finding[] = [];
+    this.rules++;
     rule(this.events).subscribe({ next: (f) => findings.push(f), error: () => undefined });
     return findings;
   }

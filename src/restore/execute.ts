@@ -102,7 +102,7 @@ async function loadInto(target: Target, reader: SnapshotReader, plan: RestorePla
   const stream = new RowEventStream();
   let expected = new Map<string, number>();
   // A failed restore errors the stream; that error is the restore's to report, not the subscriber's.
-  rowCounts(stream.events).subscribe({ next: (counts) => { expected = counts; }, error: () => undefined });
+  rowCounts(stream.events).subscribe({ next: (counts) => { expected = stream.withCountedLoads(counts); }, error: () => undefined });
   const ruleFindings = (options.rules ?? []).map((rule) => stream.collect(rule));
   const runner = ds.createQueryRunner();
   try {

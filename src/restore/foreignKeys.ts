@@ -1,5 +1,5 @@
 import { QueryRunner } from "typeorm";
-import { decodePgValue } from "../capture/pgRecord";
+import { decodePgValue } from "../db/pgValue";
 import { BackupError } from "../errors";
 import { Row } from "../db/types";
 import { describeRow } from "./messages";

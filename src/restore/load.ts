@@ -8,7 +8,8 @@ import { BackupError } from "../errors";
 import { headerForSeq, readFrames, segmentHeaders } from "../journal/reader";
 import type { Frame, RowChange } from "../journal/types";
 import { keyOf, type Row, type TableSchema } from "../db/types";
-import type { SnapshotReader } from "../snapshot";
+import { parseCopyRows } from "../db/copyText";
+import type { RawBatch, SnapshotReader } from "../snapshot";
 import { rowConverter } from "./convert";
 import type { RowEventStream } from "./events";
 import type { RowSink } from "./rowSink";
@@ -49,8 +50,25 @@ export async function loadSnapshot(ctx: LoadContext, reader: SnapshotReader, onR
 async function loadBatches(ctx: LoadContext, reader: SnapshotReader, converters: Map<string, ((row: Row) => Row) | null>,
   loaded: Map<string, number>, onRows: (table: string, rows: number) => void): Promise<void> {
   const { seq, createdAt: at, engine: fromEngine } = reader.header;
-  for await (const batch of reader.rawBatches()) {
-    const table = targetTable(ctx, batch.table.name);
+  // COPY text blocks go to a COPY into PostgreSQL as they are, unparsed, when
+  // nothing needs the rows as values: same engine (no conversion) and no rule
+  // reading the row events (only their count is wanted).
+  const passThrough = ctx.sink.insertCopyText !== undefined && fromEngine === ctx.engine && !ctx.stream.rowsRead;
+  for await (const item of passThrough ? reader.rawOrCopyBatches() : reader.rawBatches()) {
+    const table = targetTable(ctx, item.table.name);
+    let batch: RawBatch;
+    if ("text" in item) {
+      if (sameColumnOrder(item.table, table)) {
+        await ctx.sink.insertCopyText!(table, item.text);
+        ctx.stream.countLoaded(table.name, item.rows);
+        loaded.set(table.name, (loaded.get(table.name) ?? 0) + item.rows);
+        onRows(table.name, item.rows);
+        continue;
+      }
+      batch = { table: item.table, rows: [...parseCopyRows(item.text, item.table.columns, Infinity)].flat() };
+    } else {
+      batch = item;
+    }
     let convert = converters.get(table.name);
     if (convert === undefined) {
       convert = fromEngine === ctx.engine ? null : rowConverter(fromEngine, batch.table, ctx.engine, table);
@@ -67,6 +85,11 @@ async function loadBatches(ctx: LoadContext, reader: SnapshotReader, converters:
     loaded.set(table.name, (loaded.get(table.name) ?? 0) + rows.length);
     onRows(table.name, rows.length);
   }
+}
+
+/** The target's columns are the snapshot's, in the same order: its COPY text fits the target's COPY as it is. */
+function sameColumnOrder(stored: TableSchema, target: TableSchema): boolean {
+  return stored.columns.length === target.columns.length && stored.columns.every((c, i) => c.name === target.columns[i].name);
 }
 
 export interface Replayed {

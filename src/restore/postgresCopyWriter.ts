@@ -64,6 +64,13 @@ export class PostgresCopyWriter implements RowSink {
     await this.write(copy, text);
   }
 
+  /** COPY text of a snapshot's block, passed on unparsed (load.ts checks its columns are the table's, in order). */
+  async insertCopyText(table: TableSchema, text: Buffer): Promise<void> {
+    if (text.length === 0) return;
+    if (this.copy !== null && this.copy.table.name !== table.name) await this.finish();
+    await this.write(this.copy ?? (this.copy = this.open(table)), text);
+  }
+
   async apply(table: TableSchema, change: RowChange, seq: number): Promise<void> {
     await this.finish();
     await this.replay.apply(table, change, seq);
@@ -95,7 +102,7 @@ export class PostgresCopyWriter implements RowSink {
     return copy;
   }
 
-  private async write(copy: OpenCopy, text: string): Promise<void> {
+  private async write(copy: OpenCopy, text: string | Buffer): Promise<void> {
     if (copy.failed) throw this.refused(copy);
     await new Promise<void>((resolve) => {
       copy.wake = resolve;

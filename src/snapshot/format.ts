@@ -6,7 +6,11 @@ import type { DatabaseSchema, Engine } from "../db/types";
 import type { SchemaDdl } from "../schema/ddl";
 
 export const MAGIC = Buffer.from("STKSNAP1", "latin1");
+/** Files whose rows are all msgpack rows blocks. */
 export const FORMAT_VERSION = 1;
+/** Files that may also hold COPY rows blocks (PostgreSQL snapshots): a reader of version 1 refuses them by their header, not as damage. */
+export const COPY_FORMAT_VERSION = 2;
+export const READABLE_VERSIONS: readonly number[] = [FORMAT_VERSION, COPY_FORMAT_VERSION];
 /** magic (8) + u32 header length + u32 crc32 of the header payload */
 export const PREFIX_BYTES = 16;
 /** u32 body length + u32 crc32 of (type byte + body) + u8 type */
@@ -14,7 +18,8 @@ export const BLOCK_HEADER_BYTES = 9;
 /** u64 trailer offset + magic (8) */
 export const FOOTER_BYTES = 16;
 
-export const BlockType = { tableStart: 1, rows: 2, tableEnd: 3, trailer: 4 } as const;
+/** copyRows: whole lines of PostgreSQL's COPY text, columns in the header schema's order (FORMAT.md). */
+export const BlockType = { tableStart: 1, rows: 2, tableEnd: 3, trailer: 4, copyRows: 5 } as const;
 export type BlockType = (typeof BlockType)[keyof typeof BlockType];
 
 /** `imported`: rows of an old JSON backup (src/importJson/), at no journal position (seq 0, no database id), so never replayed on. */
@@ -23,7 +28,7 @@ export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /** The msgpack payload after the magic. */
 export interface SnapshotHeader {
-  version: typeof FORMAT_VERSION;
+  version: typeof FORMAT_VERSION | typeof COPY_FORMAT_VERSION;
   kind: SnapshotKind;
   name: string;
   /** When the snapshot was taken, milliseconds since the Unix epoch. */
@@ -52,7 +57,7 @@ export type NewSnapshotHeader = Pick<SnapshotHeader, "kind" | "name" | "createdA
 export interface TableSummary {
   name: string;
   rows: number;
-  /** sha256 (hex) over the msgpack bytes of each row array, in file order. */
+  /** sha256 (hex) over the decompressed bodies of the table's rows blocks (msgpack rows or COPY text), in file order. */
   digest: string;
   /** File offset of the table-start block, so a reader can seek to one table. */
   offset: number;

@@ -1,9 +1,14 @@
 /**
- * The shapes a snapshot's decoded payloads must have (FORMAT.md): header,
- * trailer, table start and end. Each check throws a plain Error saying what
- * is wrong; the reader turns it into SNAPSHOT_CORRUPT at the block's offset.
+ * The shapes a snapshot's decoded payloads must have (FORMAT.md): header
+ * (version, fields, schema, the DDL as data), trailer (every header table
+ * once, offsets in order, the total the sum), table start and end. Each
+ * check throws a plain Error saying what is wrong; the reader turns it into
+ * SNAPSHOT_CORRUPT at the block's offset.
  */
-import { FORMAT_VERSION, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer } from "./format";
+import { BackupError } from "../errors";
+import { checkDdl, DdlError } from "../schema/checkDdl";
+import type { SchemaDdl } from "../schema/ddl";
+import { READABLE_VERSIONS, SNAPSHOT_KINDS, type SnapshotHeader, type SnapshotTrailer } from "./format";
 import { unpack } from "./rowPacking";
 
 /** A block payload that must be a map (table start, table end): anything else, nil or nothing included, is a plain Error. */
@@ -19,7 +24,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 export function checkHeaderShape(v: unknown): SnapshotHeader {
   if (!isRecord(v)) throw new Error("header is not a map");
-  if (v.version !== FORMAT_VERSION) throw new Error(`format version ${String(v.version)} is not supported (this program reads version ${FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(v.version as number)) throw new Error(`format version ${String(v.version)} is not supported (this program reads versions ${READABLE_VERSIONS.join(" and ")})`);
   const { kind, name, createdAt, seq, engine, schema, fingerprint } = v;
   if (!SNAPSHOT_KINDS.includes(kind as never) || typeof name !== "string" || typeof createdAt !== "number" ||
       typeof seq !== "number" || typeof engine !== "string" || typeof fingerprint !== "string") throw new Error("header is incomplete");
@@ -33,6 +38,22 @@ export function checkHeaderShape(v: unknown): SnapshotHeader {
     }
   }
   return v as unknown as SnapshotHeader;
+}
+
+/**
+ * The table description is data a restore turns into statements: it is
+ * checked here, when the file is opened, so no command can use it unchecked
+ * (src/schema/checkDdl.ts). The checked copy replaces it (undefined: it
+ * describes nothing).
+ */
+export function checkedDdl(path: string, header: SnapshotHeader): SchemaDdl | undefined {
+  try {
+    return checkDdl(header.ddl, header.schema);
+  } catch (e) {
+    if (!(e instanceof DdlError)) throw e;
+    throw new BackupError("SNAPSHOT_CORRUPT", `snapshot ${path}: header field ${e.message}; nothing was run`,
+      "this file was not written by stocktake-backup as it is, or was altered: restore from another snapshot (list shows them), and find out who wrote this one");
+  }
 }
 
 /** The trailer must describe exactly the tables of the header, in block order. */

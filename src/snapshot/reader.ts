@@ -10,11 +10,10 @@ import { promises as fs } from "node:fs";
 import { BackupError } from "../errors";
 import { openRegular } from "../regularFile";
 import type { ColumnValue, Row, TableSchema } from "../db/types";
-import { checkDdl, DdlError } from "../schema/checkDdl";
-import type { SchemaDdl } from "../schema/ddl";
 import { BodyDecompressor, blockCrc, decodeFooter, decompressBody, headerCrc, ReusedBuffer } from "./blocks";
-import { BLOCK_HEADER_BYTES, BlockType, FOOTER_BYTES, MAGIC, PREFIX_BYTES, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
-import { checkHeaderShape, checkTrailer, unpackRecord } from "./payloadShapes";
+import { copyLineCount, parseCopyRows } from "../db/copyText";
+import { BLOCK_HEADER_BYTES, BlockType, COPY_FORMAT_VERSION, FOOTER_BYTES, MAGIC, PREFIX_BYTES, type SnapshotHeader, type SnapshotTrailer, type TableSummary } from "./format";
+import { checkedDdl, checkHeaderShape, checkTrailer, unpackRecord } from "./payloadShapes";
 import { unpack, unpackRows } from "./rowPacking";
 
 export interface RowBatch {
@@ -26,6 +25,17 @@ export interface RowBatch {
 export interface RawBatch {
   table: TableSchema;
   rows: ColumnValue[][];
+}
+
+/**
+ * A COPY block as stored, for a load into PostgreSQL that passes it to
+ * COPY … FROM STDIN as it is: `text` is whole lines of COPY text, columns in
+ * the order of `table.columns`, and holds `rows` rows. A buffer of its own.
+ */
+export interface CopyTextBatch {
+  table: TableSchema;
+  text: Buffer;
+  rows: number;
 }
 
 export interface SnapshotInfo {
@@ -131,14 +141,26 @@ export class SnapshotReader {
    * consumer must treat the data of a table as good only once the next table
    * (or the end) is reached: a restore loads in one transaction for this reason.
    */
-  async *rawBatches(): AsyncGenerator<RawBatch> {
+  rawBatches(): AsyncGenerator<RawBatch> {
+    return this.walk(false) as AsyncGenerator<RawBatch>;
+  }
+
+  /**
+   * As rawBatches, but a COPY block comes as its text (a CopyTextBatch), not
+   * parsed: checked alike, its table's count and digest at the table end.
+   */
+  rawOrCopyBatches(): AsyncGenerator<RawBatch | CopyTextBatch> {
+    return this.walk(true);
+  }
+
+  private async *walk(copyAsText: boolean): AsyncGenerator<RawBatch | CopyTextBatch> {
     const corrupt = (offset: number, what: string) => corruptAt(this.path, offset, what);
     const schemas = new Map(this.header.schema.tables.map((t) => [t.name, t]));
     let pos = this.dataStart;
     let next = 0; // index into trailer.tables of the next table expected
     const reused = new ReusedBuffer();
     const bodies = new BodyDecompressor();
-    let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash> } | null = null;
+    let open: { summary: TableSummary; schema: TableSchema; rows: number; hash: ReturnType<typeof createHash>; blocks: number | null } | null = null;
 
     while (pos < this.trailerOffset) {
       // Each body is decompressed before the next block is read.
@@ -148,9 +170,32 @@ export class SnapshotReader {
       if (block.type === BlockType.rows) {
         if (open === null) throw corrupt(block.offset, "rows block outside a table");
         const t = open;
+        if ((t.blocks ??= block.type) !== block.type) throw corrupt(block.offset, `table "${t.summary.name}" mixes msgpack rows and COPY text`);
         // The payload is exactly the rows' bytes back to back (unpackRows reads all of it).
         t.hash.update(payload);
         const chunks = unpackRows(payload, t.schema.columns.length, CHUNK_ROWS);
+        for (;;) {
+          const chunk = decodeOr(() => chunks.next(), corrupt, block.offset);
+          if (chunk.done) break;
+          t.rows += chunk.value.length;
+          yield { table: t.schema, rows: chunk.value };
+        }
+      } else if (block.type === BlockType.copyRows) {
+        if (this.header.version !== COPY_FORMAT_VERSION) throw corrupt(block.offset, `a COPY rows block in a version ${this.header.version} file`);
+        if (open === null) throw corrupt(block.offset, "rows block outside a table");
+        const t = open;
+        if ((t.blocks ??= block.type) !== block.type) throw corrupt(block.offset, `table "${t.summary.name}" mixes msgpack rows and COPY text`);
+        // The digest is over the decompressed bodies whatever their kind (FORMAT.md).
+        t.hash.update(payload);
+        if (payload.length > 0 && payload[payload.length - 1] !== 10) throw corrupt(block.offset, "a COPY rows block ends inside a row");
+        if (copyAsText) {
+          const rows = copyLineCount(payload);
+          t.rows += rows;
+          // Its own copy: the decompressed body's buffer is reused for the next block.
+          yield { table: t.schema, text: Buffer.from(payload), rows };
+          continue;
+        }
+        const chunks = parseCopyRows(payload, t.schema.columns, CHUNK_ROWS);
         for (;;) {
           const chunk = decodeOr(() => chunks.next(), corrupt, block.offset);
           if (chunk.done) break;
@@ -164,7 +209,7 @@ export class SnapshotReader {
         if (summary === undefined || table !== summary.name || block.offset !== summary.offset) {
           throw corrupt(block.offset, `table start of "${String(table)}" does not match the trailer`);
         }
-        open = { summary, schema: schemas.get(summary.name)!, rows: 0, hash: createHash("sha256") };
+        open = { summary, schema: schemas.get(summary.name)!, rows: 0, hash: createHash("sha256"), blocks: null };
         next++;
       } else if (block.type === BlockType.tableEnd) {
         if (open === null) throw corrupt(block.offset, "table end outside a table");
@@ -241,20 +286,4 @@ async function readExactly(fh: fs.FileHandle, path: string, offset: number, leng
     got += bytesRead;
   }
   return buf;
-}
-
-/**
- * The table description is data a restore turns into statements: it is
- * checked here, when the file is opened, so no command can use it unchecked
- * (src/schema/checkDdl.ts). The checked copy replaces it (undefined: it
- * describes nothing).
- */
-function checkedDdl(path: string, header: SnapshotHeader): SchemaDdl | undefined {
-  try {
-    return checkDdl(header.ddl, header.schema);
-  } catch (e) {
-    if (!(e instanceof DdlError)) throw e;
-    throw new BackupError("SNAPSHOT_CORRUPT", `snapshot ${path}: header field ${e.message}; nothing was run`,
-      "this file was not written by stocktake-backup as it is, or was altered: restore from another snapshot (list shows them), and find out who wrote this one");
-  }
 }

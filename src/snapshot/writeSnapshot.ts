@@ -29,6 +29,12 @@ export interface SnapshotSource {
   readonly at: number;
   /** Rows in primary key order: objects, arrays in schema column order, or packed. */
   batches(table: string, size: number): AsyncIterable<Batch> | Iterable<Batch>;
+  /**
+   * PostgreSQL: the table's rows as COPY text, stored as it comes in COPY
+   * blocks (FORMAT.md), with no JavaScript value per field; used instead of
+   * batches() when present.
+   */
+  copyText?(table: string): AsyncIterable<Buffer>;
 }
 
 /**
@@ -55,16 +61,25 @@ export async function writeSnapshot(
   const name = file.slice(0, -SNAPSHOT_EXT.length);
   const writer = await SnapshotWriter.create(path, {
     kind, name, createdAt, seq: source.seq, schema, ddl: options.ddl, databaseId: options.identity?.databaseId ?? null, storeId: options.identity?.storeId ?? null,
-  }, { batchRows: BLOCK_ROWS });
+  }, { batchRows: BLOCK_ROWS, copyRows: source.copyText !== undefined });
   try {
     let rows = 0;
     for (const [tablesDone, table] of schema.tables.entries()) {
       await writer.beginTable(table.name);
+      const progress = () => options.onProgress?.({ table: table.name, tablesDone, tables: schema.tables.length, rows });
+      if (source.copyText) {
+        for await (const chunk of source.copyText(table.name)) {
+          rows += await writer.writeCopy(chunk);
+          progress();
+        }
+        await writer.endTable();
+        continue;
+      }
       for await (const batch of source.batches(table.name, batchRows)) {
         if (batch instanceof PackedRows) await writer.writePacked(batch.bytes, batch.rows);
         else await writer.writeRows(batch);
         rows += batch instanceof PackedRows ? batch.rows : batch.length;
-        options.onProgress?.({ table: table.name, tablesDone, tables: schema.tables.length, rows });
+        progress();
       }
       await writer.endTable();
     }

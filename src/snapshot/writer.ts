@@ -8,12 +8,13 @@ import { promises as fs } from "node:fs";
 import type { Compressor } from "zstd-napi";
 import { BackupError } from "../errors";
 import { schemaFingerprint } from "../journal/fingerprint";
-import type { ColumnValue, DatabaseSchema, Row, TableSchema } from "../db/types";
+import type { ColumnValue, Row, TableSchema } from "../db/types";
 import { blockHeader, encodeBlock, encodeFooter, encodePrefix, makeCompressor, DEFAULT_LEVEL } from "./blocks";
 import { openTemp, publish } from "../durable";
 import { FileSink } from "./fileSink";
-import { BlockType, FORMAT_VERSION, SNAPSHOT_KINDS, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
-import { packRows } from "./rowPacking";
+import { copyLineCount } from "../db/copyText";
+import { BlockType, COPY_FORMAT_VERSION, FORMAT_VERSION, type NewSnapshotHeader, type SnapshotHeader, type TableSummary } from "./format";
+import { checkHeader, pack, schemaMismatch, toArray } from "./writerInput";
 
 const PACK_ROWS = 64;
 
@@ -26,6 +27,8 @@ export interface SnapshotWriterOptions {
   batchBytes?: number;
   /** Overwrite an existing file at `path` (default false: finish() fails instead). */
   replace?: boolean;
+  /** Tables may be written as COPY text (writeCopy): the header then says version 2 (FORMAT.md). */
+  copyRows?: boolean;
 }
 
 export interface SnapshotResult {
@@ -40,6 +43,8 @@ interface OpenTable {
   offset: number;
   rows: number;
   hash: Hash;
+  /** What its rows blocks hold, once the first is written: one table never mixes the two. */
+  blocks: "msgpack" | "copy" | null;
 }
 
 export class SnapshotWriter {
@@ -67,7 +72,7 @@ export class SnapshotWriter {
   static async create(path: string, header: NewSnapshotHeader, options: SnapshotWriterOptions = {}): Promise<SnapshotWriter> {
     checkHeader(header);
     const full: SnapshotHeader = {
-      version: FORMAT_VERSION,
+      version: options.copyRows ? COPY_FORMAT_VERSION : FORMAT_VERSION,
       kind: header.kind,
       name: header.name,
       createdAt: header.createdAt,
@@ -85,6 +90,7 @@ export class SnapshotWriter {
       batchRows: Math.max(1, options.batchRows ?? 2000),
       batchBytes: Math.max(1, options.batchBytes ?? 1 << 20),
       replace: options.replace ?? false,
+      copyRows: options.copyRows ?? false,
     };
     const { temp, fh } = await openTemp(path);
     const writer = new SnapshotWriter(path, full, temp, fh, new FileSink(fh), makeCompressor(opts.level), opts);
@@ -101,7 +107,7 @@ export class SnapshotWriter {
     await this.guard(async () => {
       const offset = this.sink.position;
       await this.sink.push(...encodeBlock(BlockType.tableStart, { table: name }, this.compressor));
-      this.current = { schema: schema!, offset, rows: 0, hash: createHash("sha256") };
+      this.current = { schema: schema!, offset, rows: 0, hash: createHash("sha256"), blocks: null };
     });
   }
 
@@ -110,6 +116,7 @@ export class SnapshotWriter {
     const t = this.current;
     this.expect(t !== null, "writeRows() outside beginTable()/endTable()");
     const width = t.schema.columns.length;
+    this.blocksOf(t, "msgpack");
     await this.guard(async () => {
       for (let i = 0; i < rows.length;) {
         // PACK_ROWS rows in one msgpack call (packRows: the same bytes, a third of the time).
@@ -147,6 +154,7 @@ export class SnapshotWriter {
   async writePacked(bytes: Buffer, rows: number): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "writePacked() outside beginTable()/endTable()");
+    this.blocksOf(t, "msgpack");
     await this.guard(async () => {
       this.append(bytes, rows);
       t.rows += rows;
@@ -154,10 +162,34 @@ export class SnapshotWriter {
     });
   }
 
+  /**
+   * COPY text of the open table (`COPY … TO STDOUT`, columns in the header
+   * schema's order) in chunks as the server sends them, which may end inside
+   * a row: a block closes after the last whole row once `batchBytes` are
+   * held, so every COPY block holds whole rows. Returns the rows the chunk ended.
+   */
+  async writeCopy(chunk: Buffer): Promise<number> {
+    const t = this.current;
+    this.expect(t !== null, "writeCopy() outside beginTable()/endTable()");
+    this.expect(this.options.copyRows, "writeCopy() on a writer created without copyRows");
+    this.blocksOf(t, "copy");
+    return this.guard(async () => {
+      const rows = copyLineCount(chunk);
+      this.append(chunk, rows);
+      t.rows += rows;
+      if (this.batchUsed >= this.options.batchBytes) await this.flushCopy(t);
+      return rows;
+    });
+  }
+
   async endTable(): Promise<void> {
     const t = this.current;
     this.expect(t !== null, "endTable() without beginTable()");
     await this.guard(async () => {
+      if (t.blocks === "copy") {
+        await this.flushCopy(t);
+        if (this.batchUsed > 0) throw new BackupError("INTERNAL", `snapshot ${this.path}: the COPY text of table "${t.schema.name}" ended inside a row`);
+      }
       await this.flushBatch(t);
       const summary: TableSummary = { name: t.schema.name, rows: t.rows, digest: t.hash.digest("hex"), offset: t.offset };
       await this.sink.push(...encodeBlock(BlockType.tableEnd, { table: summary.name, rows: summary.rows, digest: summary.digest }, this.compressor));
@@ -206,6 +238,25 @@ export class SnapshotWriter {
     this.batchCount += rows;
   }
 
+  private blocksOf(t: OpenTable, blocks: "msgpack" | "copy"): void {
+    this.expect(t.blocks === null || t.blocks === blocks, `table "${t.schema.name}" gets ${blocks} rows after ${t.blocks} rows`);
+    t.blocks = blocks;
+  }
+
+  /** The whole rows held (up to the last newline) as one COPY block; the start of the next row stays. */
+  private async flushCopy(t: OpenTable): Promise<void> {
+    const end = this.batchUsed === 0 ? 0 : this.batch.lastIndexOf(10, this.batchUsed - 1) + 1;
+    if (end === 0) return; // no row ends yet (one row larger than a block): it grows the buffer
+    const lines = this.batch.subarray(0, end);
+    // The same digest as msgpack rows: the blocks' decompressed bodies, in order.
+    t.hash.update(lines);
+    const body = this.compressor.compress(lines);
+    this.batch.copy(this.batch, 0, end, this.batchUsed);
+    this.batchUsed -= end;
+    this.batchCount = 0;
+    await this.sink.push(blockHeader(BlockType.copyRows, body), body);
+  }
+
   private async flushBatch(t: OpenTable): Promise<void> {
     if (this.batchCount === 0) return;
     const rows = this.batch.subarray(0, this.batchUsed);
@@ -233,56 +284,5 @@ export class SnapshotWriter {
 
   private expect(ok: boolean, message: string): asserts ok {
     if (!ok) throw new BackupError("INTERNAL", `snapshot ${this.path}: ${message}`);
-  }
-}
-
-function pack(rows: readonly (readonly ColumnValue[])[], schema: TableSchema): Buffer {
-  try {
-    return packRows(rows);
-  } catch (e) {
-    throw schemaMismatch(schema, (e as Error).message);
-  }
-}
-
-function toArray(row: Row, schema: TableSchema): ColumnValue[] {
-  const cols = schema.columns;
-  const values = new Array<ColumnValue>(cols.length);
-  for (let i = 0; i < cols.length; i++) {
-    const v = row[cols[i].name];
-    if (v === undefined) throw schemaMismatch(schema, `a row has no column "${cols[i].name}"`);
-    values[i] = v;
-  }
-  // A key the schema does not know would be dropped silently: count the keys.
-  let keys = 0;
-  for (const _ in row) keys++;
-  if (keys !== cols.length) throw schemaMismatch(schema, `a row has columns that are not in the schema (${Object.keys(row).filter((k) => !cols.some((c) => c.name === k)).join(", ")})`);
-  return values;
-}
-
-function schemaMismatch(schema: TableSchema, message: string): BackupError {
-  return new BackupError("SCHEMA_MISMATCH", `snapshot table "${schema.name}": ${message}`, "the rows fed to the snapshot writer must match the schema in its header");
-}
-
-function checkHeader(h: NewSnapshotHeader): void {
-  const bad = (what: string) => new BackupError("INTERNAL", `snapshot header: ${what}`);
-  if (!SNAPSHOT_KINDS.includes(h.kind)) throw bad(`unknown kind "${String(h.kind)}"`);
-  if (typeof h.name !== "string") throw bad("name is not a string");
-  if (!Number.isFinite(h.createdAt)) throw bad("createdAt is not a time");
-  if (!Number.isSafeInteger(h.seq) || h.seq < 0) throw bad("seq is not a sequence number");
-  checkSchema(h.schema, bad);
-}
-
-function checkSchema(schema: DatabaseSchema, bad: (what: string) => Error): void {
-  const tables = new Set<string>();
-  for (const t of schema.tables) {
-    if (tables.has(t.name)) throw bad(`table "${t.name}" appears twice in the schema`);
-    tables.add(t.name);
-    const cols = new Set<string>();
-    for (const c of t.columns) {
-      if (cols.has(c.name)) throw bad(`column "${t.name}.${c.name}" appears twice`);
-      // Rows are read back as objects keyed by column name, where this key would set the prototype.
-      if (c.name === "__proto__") throw bad(`column "${t.name}.__proto__" cannot be snapshotted`);
-      cols.add(c.name);
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import { SnapshotReader, SnapshotWriter } from "../../src/snapshot";
-import type { SnapshotHeader } from "../../src/snapshot/format";
+import { BLOCK_HEADER_BYTES, BlockType, PREFIX_BYTES, type SnapshotHeader } from "../../src/snapshot/format";
 import type { SchemaDdl } from "../../src/schema";
 
 /**
@@ -56,4 +56,18 @@ export async function flipByte(file: string, offset: number): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** A snapshot file's rows blocks (msgpack rows, or COPY text), in file order: type, offset and body length. */
+export async function rowBlocks(file: string): Promise<{ type: number; at: number; length: number }[]> {
+  const bytes = await fs.readFile(file);
+  const blocks: { type: number; at: number; length: number }[] = [];
+  for (let pos = PREFIX_BYTES + bytes.readUInt32LE(8); pos + BLOCK_HEADER_BYTES <= bytes.length;) {
+    const length = bytes.readUInt32LE(pos);
+    const type = bytes.readUInt8(pos + 8);
+    if (type === BlockType.trailer) break;
+    if (type === BlockType.rows || type === BlockType.copyRows) blocks.push({ type, at: pos, length });
+    pos += BLOCK_HEADER_BYTES + length;
+  }
+  return blocks;
 }
