@@ -55,14 +55,15 @@ export const SHOW_SECRETS: Secrets = { isSecret: () => false };
 /** The default list plus the columns $BACKUP_SECRET_COLUMNS (or `named`) names. */
 export function secretColumns(named: string | undefined = process.env[SECRET_COLUMNS_ENV]): Secrets {
   const marked = new Set((named ?? "").split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== ""));
-  const known = new Map<string, boolean>(); // asked for every value a log prints: decided once per column
+  const known = new Map<string, Map<string, boolean>>(); // asked for every value a log prints: decided once per column
   return {
     isSecret: (table, column) => {
-      const name = `${table}.${column}`;
-      let secret = known.get(name);
+      let columns = known.get(table);
+      if (columns === undefined) known.set(table, columns = new Map());
+      let secret = columns.get(column);
       if (secret === undefined) {
-        secret = secretByName(column) || marked.has(column.toLowerCase()) || marked.has(name.toLowerCase());
-        known.set(name, secret);
+        secret = secretByName(column) || marked.has(column.toLowerCase()) || marked.has(`${table}.${column}`.toLowerCase());
+        columns.set(column, secret);
       }
       return secret;
     },
