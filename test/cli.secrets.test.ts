@@ -9,13 +9,14 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import type { DatabaseSchema } from "../src/db/types";
 import type { SchemaDdl } from "../src/schema";
 import { REDACTED } from "../src/secrets";
 import { SnapshotReader, SnapshotWriter } from "../src/snapshot";
 import { newSession } from "../src/stocktake/factories";
 import { Rng } from "../src/stocktake/rng";
-import { runCli, type CliRun } from "./support/cli";
+import { CLI, cliEnv, runCli, type CliRun } from "./support/cli";
 import { copySnapshotRows } from "./support/craft";
 import { ENGINES, tempDir } from "./support/databases";
 import { outsideCapture } from "./support/outsideCapture";
@@ -174,6 +175,20 @@ for (const engine of ENGINES) {
       const backup = JSON.parse(ran(runCli(["validate", "backup", "latest", "--dir", narrowStore, "--json"]), 1, "validate backup")) as { findings: { rule: string; table: string; message: string }[] };
       const tables = new Set(backup.findings.filter((f) => f.rule === "column-type").map((f) => f.table));
       expect([...tables].sort(), "a finding on each secret column").to.deep.equal(["session", "user"]);
+    });
+
+    it("ExportSqlIsAFullExportThatKeepsEveryHashAndTokenAndSaysSoOnATerminal", function () {
+      const out = path.join(tempDir("stk-secrets-export-"), "all.sql");
+      const args = ["export-sql", "--to-seq", String(journalEnd), out, "--dir", app.store];
+      ran(runCli(args), 0, "export-sql");
+      const secrets = valuesOf(journalState);
+      expect(shown(fs.readFileSync(out, "utf8"), secrets)).to.have.members(secrets);
+      expect(runCli([...args, "--force"]).stderr, "no terminal, no warning").not.to.match(/password hashes/);
+      // A terminal: util-linux script(1) gives the command a pty.
+      const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+      const tty = spawnSync("script", ["-qec", [process.execPath, CLI, ...args, "--force"].map(quote).join(" "), "/dev/null"], { encoding: "utf8", env: cliEnv() });
+      if (tty.error) this.skip(); // no script(1) here: nothing to learn
+      expect(tty.stdout).to.match(/warning: the export holds every column, password hashes and API keys included/);
     });
 
     it("ARestoreOfTheStoreGivesEveryHashAndTokenBackExactly", async () => {
