@@ -10,11 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ACCESS_LOG, type AccessEntry } from "../src/accessLog";
-import { ACCESS_WARNING, runCli, runCliUnderUmask } from "./support/cli";
+import { ACCESS_WARNING, runCli, runCliUnderUmask, startCli } from "./support/cli";
+import { writeBigJournal } from "./support/bigJournal";
 import { tempDir } from "./support/databases";
 import { openUrl } from "./support/restoreSupport";
 import { stocktakeStore, type StocktakeStore } from "./support/stocktakeStore";
 import { mountTmpfs } from "./support/tmpfs";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function entries(store: string): AccessEntry[] {
   const file = path.join(store, ACCESS_LOG);
@@ -89,6 +92,19 @@ describe("the store's access log (sqlite)", function () {
         expect(modes?.state, "health's file modes").to.equal("ok");
       }
     }
+  });
+
+  it("ACommandKilledWhileReadingIsLoggedAlready", async () => {
+    const store = tempDir("stk-access-big-");
+    fs.chmodSync(store, 0o700);
+    await writeBigJournal(store, 200_000, 100);
+    const { child, done } = startCli(["log", "--json", "--dir", store]);
+    const deadline = Date.now() + 60_000;
+    while (entries(store).length === 0 && Date.now() < deadline) await sleep(10);
+    child.kill("SIGKILL");
+    const run = await done;
+    expect(run.signal, "still reading when killed").to.equal("SIGKILL");
+    expect(entries(store).map((e) => e.command)).to.deep.equal(["log"]);
   });
 
   it("AReadOnlyStoreStillRestoresWithAWarningThatTheReadIsNotRecorded", async function () {
