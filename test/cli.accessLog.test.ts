@@ -94,6 +94,23 @@ describe("the store's access log (sqlite)", function () {
     }
   });
 
+  it("ValidateBackupOfAFileLogsInTheStoreTheFileLiesInAndNowhereForACopyOutsideEveryStore", () => {
+    const count = () => entries(app.store).length;
+    const before = count();
+    const elsewhere = tempDir("stk-access-other-");
+    fs.chmodSync(elsewhere, 0o700);
+    const inStore = runCli(["validate", "backup", path.join(app.store, app.snapshot), "--dir", elsewhere]);
+    expect(inStore.status, inStore.stderr).to.be.oneOf([0, 1]);
+    expect(count(), "the store the file lies in").to.equal(before + 1);
+    expect(fs.existsSync(path.join(elsewhere, ACCESS_LOG)), "not --dir's").to.equal(false);
+    const plain = tempDir("stk-access-plain-");
+    fs.copyFileSync(path.join(app.store, app.snapshot), path.join(plain, app.snapshot));
+    const copy = runCli(["validate", "backup", path.join(plain, app.snapshot), "--dir", app.store]);
+    expect(copy.status, copy.stderr).to.be.oneOf([0, 1]);
+    expect(count(), "a copy outside the store is not read out of it").to.equal(before + 1);
+    expect(fs.existsSync(path.join(plain, ACCESS_LOG)), "a folder that is no store gets no log").to.equal(false);
+  });
+
   it("ACommandKilledWhileReadingIsLoggedAlready", async () => {
     const store = tempDir("stk-access-big-");
     fs.chmodSync(store, 0o700);

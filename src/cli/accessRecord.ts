@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { accessEntry, ACCESS_LOG, appendAccess } from "../accessLog";
 import { refuseLooseStore, resolveStoreDir } from "../store";
 import { STORE_FILE } from "../storeIdentity";
+import { MANIFEST_FILE } from "../snapshot";
 
 /** Commands that read rows (not only headers, as list and health do). */
 const READS_ROWS = new Set(["restore", "log", "export-sql", "audit", "verify", "validate backup"]);
@@ -24,18 +25,24 @@ function commandPath(command: Command): string {
   return names.join(" ");
 }
 
+/** Files only a store holds. */
+const STORE_MARKS = [STORE_FILE, MANIFEST_FILE, "journal"];
+
 /**
  * The store read: --dir (else $BACKUP_DIR, else ./snapshots); for a snapshot
- * named by path, the store it lies in. Null when there is no store to log
- * in, or one the command will refuse (loose, another user's).
+ * that `validate backup` is given by path, the store it lies in, and none
+ * when it lies outside every store (a copy in /tmp is not read out of
+ * ./snapshots). Null when there is no store to log in, or one the command
+ * will refuse (loose, another user's).
  */
 function storeRead(command: string, args: unknown[], dir: string | undefined): string | null {
-  let store = resolveStoreDir(dir);
+  let store: string | null = resolveStoreDir(dir);
   const file = args[0];
   if (command === "validate backup" && typeof file === "string" && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
     const folder = path.dirname(path.resolve(file));
-    if (fs.existsSync(path.join(folder, STORE_FILE))) store = folder;
+    store = folder === store || STORE_MARKS.some((m) => fs.existsSync(path.join(folder, m))) ? folder : null;
   }
+  if (store === null) return null;
   const stat = fs.statSync(store, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) return null;
   try {
