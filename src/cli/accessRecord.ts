@@ -38,7 +38,8 @@ const STORE_MARKS = [STORE_FILE, MANIFEST_FILE, "journal"];
 function storeRead(command: string, args: unknown[], dir: string | undefined): string | null {
   let store: string | null = resolveStoreDir(dir);
   const file = args[0];
-  if (command === "validate backup" && typeof file === "string" && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+  // A path (not a name in the store, not "latest"): whether or not the file is there, its folder is what would be read.
+  if (command === "validate backup" && typeof file === "string" && (file.includes(path.sep) || fs.existsSync(file))) {
     const folder = path.dirname(path.resolve(file));
     store = folder === store || STORE_MARKS.some((m) => fs.existsSync(path.join(folder, m))) ? folder : null;
   }
