@@ -85,7 +85,8 @@ describe("the store's access log (sqlite)", function () {
     const before = fs.readFileSync(path.join(app.store, ACCESS_LOG), "utf8");
     for (const args of [["list"], ["health", "--json"], ["validate", "data", "--db", app.url], ["backup", "--db", app.url]]) {
       const run = runCli([...args, "--dir", app.store]);
-      expect(run.status, `${args[0]}: ${run.stderr}`).to.be.oneOf([0, 1]);
+      // health: a warning (status 1) for the lag it cannot ask of a database it was not given; list: nothing to complain of.
+      expect(run.status, `${args[0]}: ${run.stderr}`).to.be.oneOf(args[0] === "list" ? [0] : [0, 1]);
       expect(fs.readFileSync(path.join(app.store, ACCESS_LOG), "utf8"), args.join(" ")).to.equal(before);
       if (args[0] === "health") {
         const modes = (JSON.parse(run.stdout) as { checks: { name: string; state: string }[] }).checks.find((c) => c.name === "file modes");
