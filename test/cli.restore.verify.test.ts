@@ -10,6 +10,7 @@ import path from "path";
 import { verifyJournal } from "../src/verify";
 import { mutateStocktake } from "../src/stocktake/workload";
 import { openApp } from "./support/restoreSupport";
+import { outsideCapture } from "./support/outsideCapture";
 
 const CLI = path.join(__dirname, "..", "src", "cli", "main.js");
 
@@ -38,7 +39,6 @@ for (const engine of ENGINES) {
         expect(ok.seq).to.equal(await app.head());
         expect(ok.tables).to.have.length(app.schema.tables.length);
 
-        // Outside capture: PostgreSQL with triggers silenced, SQLite with its trigger dropped.
         const [item] = await app.ds.query(`SELECT "id" FROM "item" ORDER BY "id" LIMIT 1`) as { id: number }[];
         const [category] = await app.ds.query(`SELECT "id" FROM "category" ORDER BY "id" DESC LIMIT 1`) as { id: number }[];
         const sql = [
@@ -47,22 +47,7 @@ for (const engine of ENGINES) {
           `DELETE FROM "orderItem" WHERE "id" = (SELECT "id" FROM "orderItem" ORDER BY "id" LIMIT 1)`,
           `UPDATE "category" SET "sortOrder" = 99 WHERE "id" = ${category.id}`,
         ];
-        if (engine === "postgres") {
-          const runner = app.ds.createQueryRunner();
-          try {
-            await runner.startTransaction();
-            await runner.query("SET LOCAL session_replication_role = replica");
-            for (const s of sql) await runner.query(s);
-            await runner.commitTransaction();
-          } finally {
-            await runner.release();
-          }
-        } else {
-          const triggers: { name: string; sql: string }[] = await app.ds.query(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_changelog\\_%' ESCAPE '\\'`);
-          for (const t of triggers) await app.ds.query(`DROP TRIGGER "${t.name}"`);
-          for (const s of sql) await app.ds.query(s);
-          for (const t of triggers) await app.ds.query(t.sql);
-        }
+        await outsideCapture(app.ds, sql);
 
         const drift = cli(["verify", "--dir", app.store, "--db", app.url]);
         expect(drift.status, drift.stderr).to.equal(1);

@@ -9,7 +9,7 @@ import * as path from "node:path";
  */
 const LAYERS = [
   "errors", "systemErrors", "instant",
-  "db", "durable", "regularFile", "store",
+  "db", "secrets", "durable", "regularFile", "store", "accessLog",
   "journal", "storeIdentity", "leftovers",
   "schema", "capture", "reader", "snapshot",
   // Below the changelog: attachChangelog({ schedule }) takes the due snapshots in the app.

@@ -13,7 +13,7 @@ import type { RowEvent, Verdict } from "../src/integrity/types";
  * verdicts are known by hand: every begin and every end must be reported at
  * its seq, and nothing else.
  */
-const column = (name: string) => ({ name, type: "integer", kind: "int" as const, notNull: false, maxLength: null });
+const column = (name: string) => ({ name, type: "integer", kind: "int" as const, notNull: false, maxLength: null, secret: false });
 const parent: RuleTable = { name: "parent", columns: ["id", "total"].map(column), primaryKey: ["id"], uniques: [], foreignKeys: [] };
 const line: RuleTable = {
   name: "line", columns: ["id", "parentId", "amount", "note"].map(column), primaryKey: ["id"], uniques: [],

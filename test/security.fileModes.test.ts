@@ -5,19 +5,12 @@
  * written into is refused before anything is read from it.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { looseModes } from "../src/operations/health/fileModes";
-import { CLI, cliEnv, expectOneError, runCli, type CliRun } from "./support/cli";
+import { expectOneError, runCli, runCliUnderUmask } from "./support/cli";
 import { tempDir } from "./support/databases";
 import { tinyApp } from "./support/tinyApp";
-
-/** The built CLI as a shell user with this umask runs it. */
-function cliUnderUmask(umask: string, args: string[]): CliRun {
-  const r = spawnSync("sh", ["-c", `umask ${umask} && exec "$0" "$@"`, process.execPath, CLI, ...args], { encoding: "utf8", env: cliEnv() });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Every file and folder below the store, with its permission bits. */
 function modesBelow(dir: string): { entry: string; mode: number; isDir: boolean }[] {
@@ -54,7 +47,7 @@ describe("files of a store are private (sqlite)", function () {
           ["verify", "--db", app.url, "--dir", store, "--json"],
           ["restore", "latest", "--dry-run", "--dir", store, "--json"],
         ]) {
-          const run = cliUnderUmask(umask, args);
+          const run = runCliUnderUmask(umask, args);
           expect(run.status, `${args.join(" ")}: ${run.stderr}`).to.equal(0);
         }
         const entries = modesBelow(store);

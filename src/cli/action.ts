@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import type { Command } from "commander";
 import { resolveStoreDir } from "../store";
 import { sweepLeftovers } from "../leftovers/sweep";
+import { recordAccess } from "./accessRecord";
 import { reportFailure } from "./failure";
 import * as stdout from "./stdout";
 
@@ -21,7 +22,8 @@ async function sweepBefore(opts: CommonOptions): Promise<void> {
 }
 
 /**
- * Runs a command's action: leftovers of dead runs swept first; the status it
+ * Runs a command's action: leftovers of dead runs swept first, then, for a
+ * command that reads rows, one line in the store's access.log; the status it
  * returns (0, or 1 for problems found) once stdout has reached its reader;
  * any error reported in the CLI's one form (failure.ts). A reader of stdout
  * that went away (`| head`) ends the command quietly with status 0.
@@ -32,6 +34,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     const opts = command.opts<CommonOptions>();
     try {
       await sweepBefore(opts);
+      recordAccess(command, args);
       const status = (await fn(...args)) ?? 0;
       await stdout.flush();
       process.exitCode = status;

@@ -3,6 +3,7 @@
  * only long prose cut (with a marker), and the encoding explained for --help.
  */
 import { ColumnSchema, ColumnValue, Row } from "../db/types";
+import { REDACTED } from "../secrets";
 
 /** The encoding, for `--help`. */
 export const VALUES_HELP = [
@@ -58,7 +59,15 @@ export function columnsOf(columns: ColumnSchema[] | undefined): Map<string, Colu
   return new Map((columns ?? []).map((c) => [c.name, c]));
 }
 
-/** A row as one line of `name=value` pairs for a terminal. */
-export function displayRow(row: Row, columns: Map<string, ColumnSchema>): string {
-  return Object.entries(row).map(([c, v]) => `${c}=${displayValue(v, columns.get(c))}`).join("  ");
+/**
+ * A value of a column that may be secret: `<redacted>` bare (a text that
+ * happens to say so is quoted), NULL as NULL.
+ */
+export function displayMaybeSecret(value: ColumnValue, column: ColumnSchema | undefined, secret: boolean): string {
+  return secret && value !== null ? REDACTED : displayValue(value, column);
+}
+
+/** A row as one line of `name=value` pairs for a terminal; `secret` columns redacted. */
+export function displayRow(row: Row, columns: Map<string, ColumnSchema>, secret: (column: string) => boolean = () => false): string {
+  return Object.entries(row).map(([c, v]) => `${c}=${displayMaybeSecret(v, columns.get(c), secret(c))}`).join("  ");
 }

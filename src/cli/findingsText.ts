@@ -2,6 +2,7 @@
 import type { ValidationResult } from "../integrity/result";
 import type { Finding } from "../integrity/types";
 import { jsonText } from "../db/jsonText";
+import { redactKey, type Secrets } from "../secrets";
 
 /** At most this many findings in the text; --json and the report hold all that were kept. */
 const SHOWN = 50;
@@ -30,6 +31,15 @@ export function validationText(r: ValidationResult, what: string): string {
 /** A finding for --json: `at` as an ISO 8601 instant. */
 export function findingJson(f: Finding): Record<string, unknown> {
   return { ...f, ...(f.at !== undefined ? { at: new Date(f.at).toISOString() } : {}) };
+}
+
+/**
+ * The result with its findings' keys as output shows them: secret columns
+ * redacted (their messages were worded so by the rules, given the same
+ * Secrets).
+ */
+export function shownResult<R extends ValidationResult>(r: R, secrets: Secrets): R {
+  return { ...r, findings: r.findings.map((f) => redactKey(secrets, f)) };
 }
 
 export function validationJson(r: ValidationResult): string {

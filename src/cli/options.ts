@@ -13,3 +13,8 @@ export const jsonOption = (fields: string): Option => new Option("--json", field
 
 export const timeZoneOption = (): Option =>
   new Option("--tz <zone>", "IANA time zone of instants given without one (yesterday 14:05, 2026-11-26T14:05); default the machine's for today/yesterday");
+
+/** `--show-secrets`: print the values of secret columns (src/secrets.ts) instead of `<redacted>`. */
+export const showSecretsOption = (): Option =>
+  new Option("--show-secrets", "print the values of secret columns (password, passwordHash, token, secret, apiKey… and those " +
+    "$BACKUP_SECRET_COLUMNS names), which are shown as <redacted> by default");

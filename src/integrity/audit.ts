@@ -15,6 +15,7 @@ import { listSnapshots, SnapshotReader } from "../snapshot";
 import { existingStore } from "../store";
 import { type Episode, EpisodeBook } from "./episodes";
 import type { Rule } from "./rule";
+import type { Secrets } from "../secrets";
 import { ruleSchemaOf } from "./ruleSchema";
 import { RuleRun } from "./run";
 import { feedSnapshotRows } from "./snapshotRows";
@@ -30,6 +31,8 @@ export interface AuditOptions {
   /** Replay up to this point; default the end of the journal. */
   to?: AuditPoint;
   onProgress?: (progress: { phase: "load" | "replay"; seq: number; toSeq: number }) => void;
+  /** Columns whose values messages show as `<redacted>`; default src/secrets.ts's list and $BACKUP_SECRET_COLUMNS. */
+  secrets?: Secrets;
 }
 
 export interface AuditResult {
@@ -74,7 +77,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   let rowsLoaded = 0;
   try {
     const { header } = reader;
-    const run = new RuleRun(options.rules, ruleSchemaOf(header.schema, header.ddl), "replay", book.verdict);
+    const run = new RuleRun(options.rules, ruleSchemaOf(header.schema, header.ddl, options.secrets), "replay", book.verdict);
     try {
       await feedSnapshotRows(reader, run, "load", (_table, n) => {
         rowsLoaded += n;

@@ -16,6 +16,7 @@ import { checkCoverage, journalEnd } from "../journal/coverage";
 import { listSnapshots, SnapshotReader } from "../snapshot";
 import { FindingCollector } from "./collector";
 import type { Rule } from "./rule";
+import type { Secrets } from "../secrets";
 import { ruleSchemaOf } from "./ruleSchema";
 import { RuleRun } from "./run";
 import { feedSnapshotRows } from "./snapshotRows";
@@ -30,6 +31,8 @@ export interface BackupValidationOptions {
   /** Tables the app's schema has (the live database's, when it is reachable): each must be in the snapshot. */
   requiredTables?: string[];
   onProgress?: (progress: { table: string; rows: number; totalRows: number }) => void;
+  /** Columns whose values messages show as `<redacted>`; default src/secrets.ts's list and $BACKUP_SECRET_COLUMNS. */
+  secrets?: Secrets;
 }
 
 export interface BackupValidation extends ValidationResult {
@@ -57,7 +60,7 @@ export async function validateBackup(file: string, options: BackupValidationOpti
     for (const [table, why] of required) {
       if (!names.has(table)) { intact = false; problem(BACKUP_COMPLETE_RULE, `table "${table}" is missing from the backup (${why})`, table); }
     }
-    const schema = ruleSchemaOf(header.schema, header.ddl);
+    const schema = ruleSchemaOf(header.schema, header.ddl, options.secrets);
     const run = new RuleRun(options.rules, schema, "scan", collector.add);
     try {
       await feedSnapshotRows(reader, run, "insert", (table, n) => {

@@ -8,10 +8,10 @@
 import type { Row } from "../db/types";
 import { keyOfRow } from "./rowRule";
 import type { Rule } from "./rule";
-import { ruleTable, type RuleTable } from "./ruleSchema";
+import { ruleTable, type RuleTable, shownRow } from "./ruleSchema";
 import type { Spill } from "./spill";
 import { type Decision, statefulRule, Touched } from "./stateful";
-import { keyText, type RowEvent, type Severity } from "./types";
+import { keyFromText, keyText, type RowEvent, type Severity } from "./types";
 
 export interface DuplicateSpec {
   name: string;
@@ -71,8 +71,9 @@ class DuplicateState {
 
   private message(v: string, n: number): string {
     const keys = (this.spill.sql(`SELECT k FROM ${this.values} WHERE v = ? ORDER BY k LIMIT ${SAMPLES}`).all(v) as { k: string }[])
-      .map((r) => JSON.stringify(Object.fromEntries(JSON.parse(r.k) as [string, unknown][])));
-    const value = Object.fromEntries(JSON.parse(v) as [string, Row[string]][]);
+      .map((r) => JSON.stringify(shownRow(keyFromText(r.k), this.table)));
+    // Described as shown: a secret column's value (a token held twice) is redacted before any rule words it.
+    const value = shownRow(Object.fromEntries(JSON.parse(v) as [string, Row[string]][]), this.table);
     return `${n} rows of "${this.table.name}" share ${this.spec.describe(value)}: ${keys.join(", ")}${n > SAMPLES ? ", …" : ""}`;
   }
 }

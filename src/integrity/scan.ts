@@ -11,6 +11,7 @@ import { captureDdl } from "../schema/captureDdl";
 import { FindingCollector } from "./collector";
 import { entityConstraints } from "./entityConstraints";
 import type { Rule } from "./rule";
+import type { Secrets } from "../secrets";
 import { ruleSchemaOf, type RuleSchema } from "./ruleSchema";
 import { RuleRun } from "./run";
 import { readSqliteFile } from "./sqliteFileView";
@@ -23,6 +24,8 @@ export interface ScanOptions {
   /** Rows per page of the read. */
   pageSize?: number;
   onProgress?: (progress: { table: string; rows: number }) => void;
+  /** Columns whose values messages show as `<redacted>`; default src/secrets.ts's list and $BACKUP_SECRET_COLUMNS. */
+  secrets?: Secrets;
 }
 
 /** The tables a DataSource's app has: its entities' when it has entity classes, else every user table. */
@@ -38,7 +41,7 @@ export async function scanDatabase(ds: DataSource, options: ScanOptions): Promis
   const reader = createReader(ds);
   const schema = await reader.readSchema(tables);
   const ddl = await captureDdl(ds, tables);
-  const ruleSchema: RuleSchema = entityConstraints(ruleSchemaOf(schema, ddl), ds);
+  const ruleSchema: RuleSchema = entityConstraints(ruleSchemaOf(schema, ddl, options.secrets), ds);
   const collector = new FindingCollector();
   let rows = 0;
   const pageSize = options.pageSize ?? 2000;

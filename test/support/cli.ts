@@ -56,3 +56,19 @@ export function expectOneError(run: CliRun, status: 1 | 2, what: string): void {
   expect(lines[1] ?? "", `${what}: second line`).to.match(/^hint: \S/);
   expect(run.stderr, `${what}: a stack trace`).not.to.match(/^\s+at /m);
 }
+
+/** The built CLI as a shell user with this umask (`000`, `022`) runs it. */
+export function runCliUnderUmask(umask: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliRun {
+  const r = spawnSync("sh", ["-c", `umask ${umask} && exec "$0" "$@"`, process.execPath, CLI, ...args], { encoding: "utf8", env: cliEnv(extraEnv) });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The warning of a command that could not append its line to a read-only or full store's access.log (src/cli/accessRecord.ts). */
+export const ACCESS_WARNING = /^warning: this read is not recorded in \S*access\.log \(\w+\); going on\n/m;
+
+/** The run with that warning taken out of its stderr (it must be there at most once). */
+export function withoutAccessWarning(run: CliRun): CliRun {
+  const stderr = run.stderr.replace(ACCESS_WARNING, "");
+  expect(stderr, "one access-log warning at most").not.to.match(ACCESS_WARNING);
+  return { ...run, stderr };
+}

@@ -6,12 +6,13 @@ import type { Episode } from "../../integrity/episodes";
 import { parsePoint } from "../../instant";
 import { existingStore } from "../../store";
 import { action } from "../action";
-import { jsonOption, storeOption, timeZoneOption } from "../options";
+import { jsonOption, showSecretsOption, storeOption, timeZoneOption } from "../options";
+import { redactKey, type Secrets, secretsFor } from "../../secrets";
 import { progressBar } from "../progress";
 import { loadRules, rulesOption } from "../rulesModule";
 import * as stdout from "../stdout";
 
-interface AuditOptions { from?: string; to?: string; tz?: string; dir?: string; json?: boolean; rules?: string }
+interface AuditOptions { from?: string; to?: string; tz?: string; dir?: string; json?: boolean; rules?: string; showSecrets?: boolean }
 
 function point(text: string | undefined, option: string, tz: string | undefined): AuditPoint | undefined {
   if (text === undefined) return undefined;
@@ -25,6 +26,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 function episodeJson(e: Episode) {
   return { ...e, at: iso(e.at ?? null), firstAt: iso(e.firstAt), fixedAt: iso(e.fixedAt) };
+}
+
+/** The result for output: keys of findings and of the rows they changed with secret columns redacted (messages came worded so). */
+function shownResult(r: AuditResult, secrets: Secrets): AuditResult {
+  return { ...r, findings: r.findings.map((e) => ({ ...redactKey(secrets, e), changes: e.changes.map((c) => redactKey(secrets, c)) })) };
 }
 
 function humanText(r: AuditResult): string {
@@ -56,6 +62,7 @@ export function registerAudit(program: Command): void {
     .addOption(timeZoneOption())
     .addOption(storeOption())
     .addOption(rulesOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("print the result as one JSON object: snapshot, fromSeq, toSeq, framesReplayed, findings (rule, severity, table, key, message, firstSeq, firstAt, changes, fixedSeq, fixedAt)"))
     .addHelpText("after", "\nExamples:\n  stocktake-backup audit\n  stocktake-backup audit --from 120 --to 480 --json\n  stocktake-backup audit --from yesterday 09:00 --tz Europe/London")
     .action(action(async (opts: AuditOptions) => {
@@ -63,13 +70,15 @@ export function registerAudit(program: Command): void {
       const rules = loadRules(opts.rules);
       const from = point(opts.from, "--from", opts.tz);
       const to = point(opts.to, "--to", opts.tz);
+      const secrets = secretsFor(opts);
       const bar = progressBar(opts.json, "audit {bar} {phase} seq {value}/{total}");
       let result: AuditResult;
       try {
-        result = await audit({ store, rules, from, to, onProgress: (p) => bar.show(p.seq, p.toSeq, { phase: p.phase }) });
+        result = await audit({ store, rules, from, to, secrets, onProgress: (p) => bar.show(p.seq, p.toSeq, { phase: p.phase }) });
       } finally {
         bar.stop();
       }
+      result = shownResult(result, secrets);
       await stdout.write(opts.json ? `${jsonText({ ...result, findings: result.findings.map(episodeJson), ms: Math.round(result.ms) })}\n` : humanText(result));
       return result.findingsTotal > 0 ? 1 : 0;
     }));

@@ -1,17 +1,18 @@
 import { Command } from "commander";
-import { jsonOption, storeOption, timeZoneOption } from "../options";
+import { jsonOption, showSecretsOption, storeOption, timeZoneOption } from "../options";
+import { REDACTED, redactRow, type Secrets, secretsFor } from "../../secrets";
 import { BackupError } from "../../errors";
 import { parsePoint } from "../../instant";
 import { headerForSeq, readFrames, ReadOptions, segmentHeaders } from "../../journal/reader";
 import { RowChange } from "../../journal/types";
-import { DatabaseSchema } from "../../db/types";
+import { ColumnValue, DatabaseSchema } from "../../db/types";
 import { existingStore } from "../../store";
 import { action } from "../action";
 import * as stdout from "../stdout";
-import { columnsOf, displayRow, displayValue, keyValueText, VALUES_HELP } from "../display";
+import { columnsOf, displayMaybeSecret, displayRow, keyValueText, VALUES_HELP } from "../display";
 import { jsonText, sameValue } from "../../db/jsonText";
 
-interface LogOptions { from?: string; to?: string; tz?: string; table?: string; key?: string; dir?: string; json?: boolean }
+interface LogOptions { from?: string; to?: string; tz?: string; table?: string; key?: string; dir?: string; json?: boolean; showSecrets?: boolean }
 
 /** "42" matches a one-column key; "roleId=1,permissionId=2" a composite one. */
 function keyMatcher(text: string | undefined): (change: RowChange) => boolean {
@@ -40,22 +41,33 @@ function readOptions(opts: LogOptions): ReadOptions {
   return result;
 }
 
-/** The JSON line the issue defines: one changed row; its values as values.ts encodes them, `at` an ISO 8601 UTC instant. */
-export function changeJson(seq: number, at: number | string, change: RowChange) {
-  return { seq, at: typeof at === "string" ? at : new Date(at).toISOString(), table: change.table, op: change.op, key: change.key, before: change.before, after: change.after };
+/**
+ * The JSON line the issue defines: one changed row; its values as values.ts
+ * encodes them, `at` an ISO 8601 UTC instant; secret columns redacted when
+ * `secrets` is given.
+ */
+export function changeJson(seq: number, at: number | string, change: RowChange, secrets?: Secrets) {
+  const shown = <R extends RowChange["before"]>(row: R) => (secrets ? redactRow(secrets, change.table, row) : row);
+  return {
+    seq, at: typeof at === "string" ? at : new Date(at).toISOString(), table: change.table, op: change.op,
+    key: shown(change.key), before: shown(change.before), after: shown(change.after),
+  };
 }
 
-function humanLines(line: ReturnType<typeof changeJson>, schema: DatabaseSchema | undefined): string[] {
+/** A change for a terminal; which columns changed is decided on the real values, which secret ones then hide. */
+function humanLines(line: ReturnType<typeof changeJson>, schema: DatabaseSchema | undefined, secrets: Secrets): string[] {
   const columns = columnsOf(schema?.tables.find((t) => t.name === line.table)?.columns);
-  const key = Object.entries(line.key).map(([k, v]) => `${k}=${keyValueText(v)}`).join(",");
+  const secret = (column: string) => secrets.isSecret(line.table, column);
+  const key = Object.entries(line.key).map(([k, v]) => `${k}=${secret(k) && v !== null ? REDACTED : keyValueText(v)}`).join(",");
   const head = `#${line.seq}  ${line.at}  ${line.op.padEnd(6)} ${line.table} ${key}`;
   if (line.op === "update") {
     const before = line.before ?? {};
     const after = line.after ?? {};
     const changed = Object.keys(after).filter((c) => !sameValue(before[c], after[c]));
-    return [head, ...changed.map((c) => `      ${c}: ${displayValue(before[c] ?? null, columns.get(c))} → ${displayValue(after[c], columns.get(c))}`)];
+    const shown = (c: string, v: ColumnValue) => displayMaybeSecret(v, columns.get(c), secret(c));
+    return [head, ...changed.map((c) => `      ${c}: ${shown(c, before[c] ?? null)} → ${shown(c, after[c])}`)];
   }
-  return [head, `      ${displayRow(line.after ?? line.before ?? {}, columns)}`];
+  return [head, `      ${displayRow(line.after ?? line.before ?? {}, columns, secret)}`];
 }
 
 export function registerLog(program: Command): void {
@@ -68,6 +80,7 @@ export function registerLog(program: Command): void {
     .option("--table <name>", "only changes of this table")
     .option("--key <value>", "only this row: primary key value, or col=value,col=value for composite keys")
     .addOption(storeOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("one JSON object per changed row per line: seq, at (ISO 8601 UTC), table, op, key, before, after; values exactly as the database holds them (see below)"))
     .addHelpText("after", [
       "",
@@ -90,6 +103,7 @@ export function registerLog(program: Command): void {
       const headers = segmentHeaders(dir, { fromSeq: options.fromSeq, toSeq: options.toSeq });
       if (headers.length === 0) throw new BackupError("NOT_FOUND", `no journal in ${dir}`, "attach the changelog to the app (attachChangelog) or pass --dir");
       const matches = keyMatcher(opts.key);
+      const secrets = secretsFor(opts);
       let shown = 0;
       for (const frame of readFrames(dir, options)) {
         const schema = headerForSeq(headers, frame.seq)?.header.schema;
@@ -97,8 +111,8 @@ export function registerLog(program: Command): void {
         for (const change of frame.changes) {
           if (opts.table !== undefined && change.table !== opts.table) continue;
           if (!matches(change)) continue;
-          const line = changeJson(frame.seq, at, change);
-          const wait = stdout.write(opts.json ? `${jsonText(line)}\n` : `${humanLines(line, schema).join("\n")}\n`);
+          const wait = stdout.write(opts.json ? `${jsonText(changeJson(frame.seq, at, change, secrets))}\n`
+            : `${humanLines(changeJson(frame.seq, at, change), schema, secrets).join("\n")}\n`);
           if (wait) await wait; // only when a chunk is full: the reader sets the pace
           shown++;
         }

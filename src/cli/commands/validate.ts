@@ -8,14 +8,14 @@
 import { Command } from "commander";
 import { action } from "../action";
 import { validationJson, validationStatus, validationText } from "../findingsText";
-import { databaseOption, jsonOption, storeOption } from "../options";
+import { databaseOption, jsonOption, showSecretsOption, storeOption } from "../options";
 import { rulesOption } from "../rulesModule";
 import { validateLive } from "../liveValidation";
 import * as stdout from "../stdout";
 import { registerValidateBackup } from "./validateBackup";
 import { registerValidateReport } from "./validateReport";
 
-interface DataOptions { dir?: string; db?: string; json?: boolean; rules?: string }
+interface DataOptions { dir?: string; db?: string; json?: boolean; rules?: string; showSecrets?: boolean }
 
 export function registerValidate(program: Command): void {
   const validate = program
@@ -29,6 +29,7 @@ export function registerValidate(program: Command): void {
     .addOption(storeOption())
     .addOption(databaseOption())
     .addOption(rulesOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("print the result as one JSON object: status, issues, warnings, seq, checkedAt, rows, findings (rule, severity, table, key, message, seq, at), counts"))
     .addHelpText("after", "\nExamples:\n  stocktake-backup validate data\n  stocktake-backup validate data --db postgres://app@db/stocktake --json\n" +
       "  stocktake-backup validate data --rules generic      # only the rules read from the schema")

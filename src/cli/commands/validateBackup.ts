@@ -8,13 +8,14 @@ import { type BackupValidation, validateBackup } from "../../integrity/backup";
 import { listSnapshots } from "../../snapshot";
 import { existingStore, resolveStoreDir } from "../../store";
 import { action } from "../action";
-import { validationJson, validationStatus, validationText } from "../findingsText";
-import { databaseOption, jsonOption, storeOption } from "../options";
+import { shownResult, validationJson, validationStatus, validationText } from "../findingsText";
+import { secretsFor } from "../../secrets";
+import { databaseOption, jsonOption, showSecretsOption, storeOption } from "../options";
 import { count, progressBar } from "../progress";
 import { loadRules, rulesOption } from "../rulesModule";
 import * as stdout from "../stdout";
 
-interface BackupOptions { dir?: string; db?: string; json?: boolean; rules?: string }
+interface BackupOptions { dir?: string; db?: string; json?: boolean; rules?: string; showSecrets?: boolean }
 
 /** A snapshot named by path, by file name in the store, or "latest": the store's newest (a safety snapshot is no backup). */
 async function snapshotPath(file: string, dir?: string): Promise<string> {
@@ -51,6 +52,7 @@ export function registerValidateBackup(validate: Command): void {
     .addOption(storeOption())
     .addOption(databaseOption("the database the backup must cover (every table of it present)"))
     .addOption(rulesOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("print the result as one JSON object: file, intact, status, issues, warnings, seq, findings, counts"))
     .addHelpText("after", "\n<file> is a snapshot file (a path, or a name in the store) or \"latest\", the store's newest.\n" +
       "\nExamples:\n  stocktake-backup validate backup latest\n  stocktake-backup validate backup snapshots/manual-2026-11-26T14-05-00Z.snap\n" +
@@ -60,12 +62,14 @@ export function registerValidateBackup(validate: Command): void {
       const target = await snapshotPath(file, opts.dir);
       const requiredTables = await liveTables(opts.db);
       const bar = progressBar(opts.json, "validate {bar} {value}/{total} rows | {table}");
+      const secrets = secretsFor(opts);
       let result: BackupValidation;
       try {
-        result = await validateBackup(target, { rules, requiredTables, onProgress: (p) => bar.show(p.rows, p.totalRows, { table: p.table, rows: count(p.rows) }) });
+        result = await validateBackup(target, { rules, requiredTables, secrets, onProgress: (p) => bar.show(p.rows, p.totalRows, { table: p.table, rows: count(p.rows) }) });
       } finally {
         bar.stop();
       }
+      result = shownResult(result, secrets);
       await stdout.write(opts.json ? `${validationJson(result)}\n` : validationText(result, `backup ${target}`));
       return validationStatus(result);
     }));

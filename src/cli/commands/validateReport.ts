@@ -3,13 +3,13 @@ import { writeReport } from "../../integrity/report";
 import { existingStore } from "../../store";
 import { action } from "../action";
 import { validationStatus, validationText } from "../findingsText";
-import { databaseOption, jsonOption, storeOption } from "../options";
+import { databaseOption, jsonOption, showSecretsOption, storeOption } from "../options";
 import { rulesOption } from "../rulesModule";
 import * as stdout from "../stdout";
 import { jsonText } from "../../db/jsonText";
 import { validateLive } from "../liveValidation";
 
-interface ReportOptions { dir?: string; db?: string; json?: boolean; rules?: string }
+interface ReportOptions { dir?: string; db?: string; json?: boolean; rules?: string; showSecrets?: boolean }
 
 export function registerValidateReport(validate: Command): void {
   validate
@@ -19,6 +19,7 @@ export function registerValidateReport(validate: Command): void {
     .addOption(storeOption())
     .addOption(databaseOption())
     .addOption(rulesOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("print { report: <path>, status, issues, warnings, seq, checkedAt, findingsTotal, counts } as one JSON object"))
     .addHelpText("after", "\nExamples:\n  stocktake-backup validate report\n  stocktake-backup validate report --dir /var/backups/stocktake --json")
     .action(action(async (opts: ReportOptions) => {

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { databaseOption, jsonOption, storeOption } from "../options";
+import { databaseOption, jsonOption, showSecretsOption, storeOption } from "../options";
+import { redactRow, type Secrets, secretsFor } from "../../secrets";
 import { progressBar } from "../progress";
 import type { DataSource } from "typeorm";
 import { verifyJournal, type VerifyResult } from "../../verify";
@@ -11,7 +12,18 @@ import { jsonText } from "../../db/jsonText";
 import { VALUES_HELP } from "../display";
 import * as stdout from "../stdout";
 
-interface VerifyCliOptions { dir?: string; db?: string; json?: boolean }
+interface VerifyCliOptions { dir?: string; db?: string; json?: boolean; showSecrets?: boolean }
+
+/** The result for output: the sample rows' secret columns redacted. */
+function shownResult(r: VerifyResult, secrets: Secrets): VerifyResult {
+  return {
+    ...r,
+    tables: r.tables.map((t) => ({
+      ...t,
+      samples: t.samples.map((s) => ({ ...s, key: redactRow(secrets, t.table, s.key), live: redactRow(secrets, t.table, s.live), replayed: redactRow(secrets, t.table, s.replayed) })),
+    })),
+  };
+}
 
 function humanText(r: VerifyResult): string {
   const lines = [
@@ -36,6 +48,7 @@ export function registerVerify(program: Command): void {
       "report drift (changes made outside capture). Exit status 1 on drift")
     .addOption(storeOption())
     .addOption(databaseOption())
+    .addOption(showSecretsOption())
     .addOption(jsonOption("print the result as one JSON object: ok, seq, snapshot, framesReplayed, fromOutbox, tables (with sample rows, values as in log --json)"))
     .addHelpText("after", `\n${VALUES_HELP}\n\nExamples:\n  stocktake-backup verify\n  stocktake-backup verify --db postgres://app@db/stocktake --json`)
     .action(action(async (opts: VerifyCliOptions) => {
@@ -49,6 +62,7 @@ export function registerVerify(program: Command): void {
         bar.stop();
         await ds.destroy();
       }
+      result = shownResult(result, secretsFor(opts));
       await stdout.write(opts.json ? `${jsonText(result)}\n` : humanText(result));
       return result.ok ? 0 : 1;
     }));

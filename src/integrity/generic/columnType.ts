@@ -11,6 +11,7 @@ import { rowRule } from "../rowRule";
 import type { RuleColumn } from "../ruleSchema";
 import { describeRowKey } from "./describe";
 import { jsonText } from "../../db/jsonText";
+import { shownValue } from "../../secrets";
 
 export const COLUMN_TYPE_RULE = "column-type";
 
@@ -80,7 +81,7 @@ export const columnTypeRule = rowRule({
       const wrong: string[] = [];
       for (const c of columns) {
         const problem = typeProblem(c, row[c.name] ?? null);
-        if (problem !== null) wrong.push(`${c.name} (${c.type}) holds ${shown(row[c.name] ?? null)}: ${problem}`);
+        if (problem !== null) wrong.push(`${c.name} (${c.type}) holds ${shown(shownValue(c.secret, row[c.name] ?? null))}: ${problem}`);
       }
       return wrong.length === 0 ? null : `"${table.name}" ${describeRowKey(row, table)}: ${wrong.join("; ")}`;
     };

@@ -12,10 +12,11 @@ import { quoteIdent as q } from "../../db/sql";
 import type { Row } from "../../db/types";
 import { keyOfRow } from "../rowRule";
 import type { RuleContext } from "../rule";
-import type { RuleForeignKey, RuleTable } from "../ruleSchema";
+import { isSecretColumn, type RuleForeignKey, ruleTable, type RuleTable, shownRow } from "../ruleSchema";
+import { REDACTED } from "../../secrets";
 import type { Spill } from "../spill";
 import { type Decision, type StatefulRun, statefulRule, Touched } from "../stateful";
-import { keyText, type RowEvent, unchanged, valueText } from "../types";
+import { keyFromText, keyText, type RowEvent, unchanged, valueText } from "../types";
 
 export const FOREIGN_KEY_RULE = "foreign-key";
 
@@ -32,7 +33,7 @@ class ForeignKeyState {
   /** What a child row's state is made of: its key and the referencing columns. */
   readonly keyAndReference: string[];
 
-  constructor(private readonly spill: Spill, readonly child: RuleTable, readonly fk: RuleForeignKey) {
+  constructor(private readonly spill: Spill, readonly child: RuleTable, readonly fk: RuleForeignKey, private readonly parentTable: RuleTable) {
     this.keyAndReference = [...child.primaryKey, ...fk.columns];
     this.parents = spill.name("fk_parent");
     this.children = spill.name("fk_child");
@@ -59,8 +60,10 @@ class ForeignKeyState {
 
   message(k: string, v: string): string {
     const values = JSON.parse(v) as unknown[];
-    const ref = Object.fromEntries(this.fk.refColumns.map((c, i) => [c, values[i]]));
-    return `"${this.child.name}" ${describeKey(k)} references "${this.fk.table}" ${JSON.stringify(ref)} ` +
+    // A reference is as secret as either end of it (a session naming its API key).
+    const secret = (i: number) => isSecretColumn(this.child, this.fk.columns[i]) || isSecretColumn(this.parentTable, this.fk.refColumns[i]);
+    const ref = Object.fromEntries(this.fk.refColumns.map((c, i) => [c, values[i] !== null && secret(i) ? REDACTED : values[i]]));
+    return `"${this.child.name}" ${JSON.stringify(shownRow(keyFromText(k), this.child))} references "${this.fk.table}" ${JSON.stringify(ref)} ` +
       `(${this.fk.columns.join(", ")}), which does not exist`;
   }
 
@@ -78,11 +81,6 @@ class ForeignKeyState {
   }
 }
 
-/** A key as a message shows it: {"id":5}. */
-export function describeKey(k: string): string {
-  return JSON.stringify(Object.fromEntries(JSON.parse(k) as [string, unknown][]));
-}
-
 /** One rule per foreign key, so that two keys of one row are two findings. */
 export function foreignKeyRules(ctx: RuleContext): { fk: RuleForeignKey; child: RuleTable }[] {
   return ctx.schema.tables.flatMap((child) => child.foreignKeys
@@ -95,7 +93,7 @@ export const foreignKeyRule = statefulRule({
   severity: "error",
   description: "every foreign key names a row that exists (no orphans)",
   start(ctx): StatefulRun | null {
-    const states = foreignKeyRules(ctx).map(({ fk, child }) => new ForeignKeyState(ctx.spill, child, fk));
+    const states = foreignKeyRules(ctx).map(({ fk, child }) => new ForeignKeyState(ctx.spill, child, fk, ruleTable(ctx.schema, fk.table)!));
     if (states.length === 0) return null;
     if (ctx.ask) {
       // A live database answers with its indexes: only the children with no parent enter the spill, which holds no
