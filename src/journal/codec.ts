@@ -68,19 +68,22 @@ export function decodeFrameHead(body: Buffer, version: SegmentHeader["version"])
     return { seq, part: 0, at, more: false };
   }
   if (body.length < FRAME_HEAD_BYTES) throw new Error(`frame of ${body.length} bytes is shorter than its ${FRAME_HEAD_BYTES}-byte head`);
-  const seq = body.readBigUInt64LE(0);
-  if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`frame holds no valid seq (${seq})`);
+  // The u64 as two u32 halves: a BigInt per frame is a measurable part of a replay of small transactions.
+  const low = body.readUInt32LE(0);
+  const high = body.readUInt32LE(4);
+  if (high > 0x1f_ffff || (high === 0 && low === 0)) throw new Error(`frame holds no valid seq (${body.readBigUInt64LE(0)})`);
+  const seq = high * 0x1_0000_0000 + low; // at most 2^53 - 1: exact
   const at = body.readDoubleLE(12);
   if (!Number.isFinite(at)) throw new Error(`frame ${seq} has no valid commit time`);
   const flags = body.readUInt8(20);
   if ((flags & ~FLAG_MORE) !== 0) throw new Error(`frame ${seq} has unknown flags 0x${flags.toString(16)}`);
-  return { seq: Number(seq), part: body.readUInt32LE(8), at, more: (flags & FLAG_MORE) !== 0 };
+  return { seq, part: body.readUInt32LE(8), at, more: (flags & FLAG_MORE) !== 0 };
 }
 
-/** The whole frame; throws a plain Error saying why. */
-export function decodeFrame(body: Buffer, version: SegmentHeader["version"]): Frame {
+/** The whole frame; throws a plain Error saying why. `head`: the body's head when the caller decoded it already (a scan does). */
+export function decodeFrame(body: Buffer, version: SegmentHeader["version"], head?: FrameHead): Frame {
   if (version === 1) return decodeFrameV1(body);
-  const head = decodeFrameHead(body, version);
+  head ??= decodeFrameHead(body, version);
   const value: unknown = packr.unpack(body.subarray(FRAME_HEAD_BYTES));
   if (!isRecord(value) || !Array.isArray(value.changes)) throw new Error(`frame ${head.seq} has no change list`);
   const changes = checkChanges(value.changes, head.seq);

@@ -142,7 +142,7 @@ export class SegmentScanner {
     const next = this.nextHead();
     if (!next) return null;
     try {
-      return { offset: next.offset, frame: decodeFrame(next.body, this.header.version) };
+      return { offset: next.offset, frame: decodeFrame(next.body, this.header.version, next) };
     } catch (e) {
       throw corrupt(this.file, next.offset, lastGood, `undecodable frame: ${(e as Error).message}`);
     }
