@@ -8,9 +8,9 @@
  * offers no lock that holds across hosts, and a pid means nothing on
  * another host.
  *
- * The holder is named by its connection's application_name
- * ("stocktake-backup shipper <host>:<pid>"), so `health` and the standbys
- * can say who ships without asking that process anything.
+ * Each session is named by its application_name ("stocktake-backup lease
+ * <host>:<pid>"), so `health` and the standbys can say which process holds
+ * the lock without asking that process anything.
  */
 import { hostname } from "node:os";
 import { Client, type ClientConfig } from "pg";
@@ -18,13 +18,14 @@ import type { DataSource } from "typeorm";
 
 /** The advisory lock's two int4 keys ("stkb", "ship" in ASCII); advisory locks are per database already. */
 const KEYS = [0x73746b62, 0x73686970] as const;
-const NAME = "stocktake-backup shipper";
+const NAME = "stocktake-backup lease";
 
 /** This process, as a lease holder names itself. */
 export const THIS_INSTANCE = `${hostname()}:${process.pid}`;
 
 export class ShippingLease {
   private lostHandlers: (() => void)[] = [];
+  private holding = false;
   private ended = false;
 
   private constructor(private readonly client: Client) {
@@ -33,22 +34,18 @@ export class ShippingLease {
     client.on("end", () => this.lose());
   }
 
-  /** The lease, or null when another process holds it. */
-  static async take(dataSource: DataSource): Promise<ShippingLease | null> {
+  /**
+   * A session that may take the lease, kept open while this process stands
+   * by, so a standby's poll asks on it instead of opening a connection (a
+   * server process) every time.
+   */
+  static async connect(dataSource: DataSource): Promise<ShippingLease> {
     const client = new Client({ ...connectionOf(dataSource), application_name: `${NAME} ${THIS_INSTANCE}` });
     await client.connect();
-    try {
-      const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [...KEYS]);
-      if (rows[0]?.ok === true) return new ShippingLease(client);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    await client.end().catch(() => undefined);
-    return null;
+    return new ShippingLease(client);
   }
 
-  /** Who holds the lease of the database `db` queries ("host:pid"), or null when no process ships. */
+  /** Who holds the lease of the database `query` asks ("host:pid"), or null when no process ships. */
   static async holder(query: (sql: string, params: unknown[]) => Promise<{ name: string }[]>): Promise<string | null> {
     const rows = await query(
       "SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid " +
@@ -58,17 +55,27 @@ export class ShippingLease {
     return typeof name === "string" && name.startsWith(`${NAME} `) ? name.slice(NAME.length + 1) : null;
   }
 
-  /** Whether the session that holds the lock is still there, as far as this process knows. */
-  get held(): boolean {
-    return !this.ended;
+  /** Takes the lock on this session if no other process holds it; true when this process holds it now. */
+  async tryTake(): Promise<boolean> {
+    if (this.ended) return false;
+    if (!this.holding) {
+      const { rows } = await this.client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [...KEYS]);
+      this.holding = rows[0]?.ok === true;
+    }
+    return this.holding;
   }
 
-  /** Called once, when the session that holds the lock is lost. */
+  /** The session is gone (the server, the network): a new one must be opened to try again. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Called once, when the session is lost while it holds the lock. */
   onLost(handler: () => void): void {
     this.lostHandlers.push(handler);
   }
 
-  /** Ends the session, which releases the lock. */
+  /** Ends the session, which releases the lock if it is held. */
   async release(): Promise<void> {
     this.lostHandlers = [];
     this.ended = true;
@@ -78,7 +85,7 @@ export class ShippingLease {
   private lose(): void {
     if (this.ended) return;
     this.ended = true;
-    for (const handler of this.lostHandlers.splice(0)) handler();
+    if (this.holding) for (const handler of this.lostHandlers.splice(0)) handler();
   }
 }
 

@@ -14,7 +14,9 @@ import { journalEnd } from "../journal/coverage";
 import { ShippingLease } from "./shippingLease";
 
 export class ShippingRole {
-  private lease: ShippingLease | null = null;
+  /** The session that holds the lease, or (standing by) the one that asks for it at each poll. */
+  private session: ShippingLease | null = null;
+  private holding = false;
   private standing = false;
   private takingOver: Promise<boolean> | null = null;
   /** Released for good (the changelog closes): a take-over under way gives its lease back. */
@@ -25,7 +27,7 @@ export class ShippingRole {
 
   /** This process holds the lease: no other process of the database ships. */
   get leased(): boolean {
-    return this.lease !== null;
+    return this.holding;
   }
 
   /** Another process ships; this one captures and waits to take over. */
@@ -39,12 +41,13 @@ export class ShippingRole {
    */
   async claim(mustShip: boolean): Promise<boolean> {
     if (this.engine !== "postgres") return true;
-    const lease = await ShippingLease.take(this.dataSource);
-    if (lease !== null) {
-      this.hold(lease);
+    this.session = await ShippingLease.connect(this.dataSource);
+    if (await this.session.tryTake()) {
+      this.hold(this.session);
       return true;
     }
     if (mustShip) {
+      await this.release();
       throw new BackupError("JOURNAL_LOCKED", `the database's changes are shipped by another process (${await this.holder() ?? "unknown"})`,
         "that process (the running app, or another backup) ships them; stop it to ship from here");
     }
@@ -60,16 +63,19 @@ export class ShippingRole {
   takeOver(prepare: () => Promise<void>): Promise<boolean> {
     this.takingOver ??= (async () => {
       if (!this.standing || this.done) return false;
-      const lease = await ShippingLease.take(this.dataSource);
-      if (lease === null) return false;
+      if (this.session === null || this.session.closed) this.session = await ShippingLease.connect(this.dataSource);
+      const session = this.session;
+      if (!(await session.tryTake())) return false;
       try {
         if (this.done) throw new Error("closed");
         await prepare();
       } catch {
-        await lease.release();
+        // Given back by ending the session; the next poll opens another.
+        this.session = null;
+        await session.release();
         return false;
       }
-      this.hold(lease);
+      this.hold(session);
       this.standing = false;
       return true;
     })().catch(() => false).finally(() => { this.takingOver = null; });
@@ -99,15 +105,16 @@ export class ShippingRole {
   async release(): Promise<void> {
     this.done = true;
     await this.takingOver;
-    const lease = this.lease;
-    this.lease = null;
-    await lease?.release();
+    const session = this.session;
+    this.session = null;
+    this.holding = false;
+    await session?.release();
   }
 
-  private hold(lease: ShippingLease): void {
-    this.lease = lease;
-    lease.onLost(() => {
-      this.lease = null;
+  private hold(session: ShippingLease): void {
+    this.holding = true;
+    session.onLost(() => {
+      this.holding = false;
       this.standing = true;
       this.lost();
     });
