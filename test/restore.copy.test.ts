@@ -53,8 +53,6 @@ async function withPg<T>(url: string, work: (client: Client) => Promise<T>): Pro
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function urlOf(db: TestDatabase): string {
   return (db.options([]) as { url: string }).url;
 }
@@ -98,34 +96,38 @@ async function snapshotFiles(store: string): Promise<string[]> {
   return (await fs.readdir(store)).filter((f) => f.endsWith(".snap")).sort();
 }
 
-async function copyInProgress(database: string): Promise<number> {
-  const client = new Client({ connectionString: postgresAdminUrl() });
-  await client.connect();
-  try {
-    const r = await client.query(
-      "SELECT coalesce(max(p.tuples_processed), 0)::int AS n FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid WHERE d.datname = $1", [database]);
-    return r.rows[0].n as number;
-  } finally {
-    await client.end();
-  }
+/** Rows a COPY into `database` has taken so far (0: none running), asked on the watcher's own open connection. */
+async function copyInProgress(watcher: Client, database: string): Promise<number> {
+  const r = await watcher.query(
+    "SELECT coalesce(max(p.tuples_processed), 0)::int AS n FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid WHERE d.datname = $1", [database]);
+  return r.rows[0].n as number;
 }
 
-/** Starts the built CLI's restore and SIGKILLs it once a COPY into `database` has taken rows. */
+/**
+ * Starts the built CLI's restore and SIGKILLs it once a COPY into `database`
+ * has taken rows. One connection watches, asking without pause: a COPY of
+ * the snapshot's text passed through lasts well under a second, which a
+ * connection opened per look (a server process each) could miss on a busy machine.
+ */
 async function killDuringCopy(args: string[], database: string): Promise<void> {
-  const { child, done } = startCli(args);
-  let killed = false;
-  const deadline = Date.now() + 120_000;
-  while (!killed && Date.now() < deadline && child.exitCode === null) {
-    if ((await copyInProgress(database)) > 0) {
-      child.kill("SIGKILL");
-      killed = true;
-    } else {
-      await sleep(10);
+  const watcher = new Client({ connectionString: postgresAdminUrl() });
+  await watcher.connect();
+  try {
+    const { child, done } = startCli(args);
+    let killed = false;
+    const deadline = Date.now() + 120_000;
+    while (!killed && Date.now() < deadline && child.exitCode === null) {
+      if ((await copyInProgress(watcher, database)) > 0) {
+        child.kill("SIGKILL");
+        killed = true;
+      }
     }
+    const run = await done;
+    expect(killed, `the restore ended before a COPY was seen: ${run.stderr}`).to.equal(true);
+    expect(run.signal).to.equal("SIGKILL");
+  } finally {
+    await watcher.end();
   }
-  const run = await done;
-  expect(killed, `the restore ended before a COPY was seen: ${run.stderr}`).to.equal(true);
-  expect(run.signal).to.equal("SIGKILL");
 }
 
 const databaseOf = (url: string) => new URL(url).pathname.slice(1);
